@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package that trainyard's build, tests and examples need.
+# Idempotent: packages already present are left alone; safe to run on every CI start.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  # libraries (each wrapped by one adapter in src/)
+  libcpp-httplib-dev      # HTTP server and agent client (src/api, src/agent)
+  nlohmann-json3-dev      # JSON (src/common/json.*)
+  libsqlite3-dev          # job store (src/store)
+  libssl-dev              # SHA-256/HMAC for SigV4 verification, TLS
+  libcurl4-openssl-dev    # CLI client with CURLOPT_AWS_SIGV4
+  libcli11-dev            # command line parsing (src/cli)
+  libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev   # libFuzzer target for request parsing
+  # examples and end-to-end tests
+  python3-torch           # examples/pytorch-ddp, run with /usr/bin/python3
+  iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 update -qq
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: all packages present"
