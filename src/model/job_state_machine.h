@@ -9,18 +9,44 @@
 //     │          └── StopRequested ─► Stopping ─► Stopped
 //     │                MaxRuntimeExceeded ─► Stopping ─► Stopped (MaxRuntimeExceeded)
 //
+// Which events each state accepts (S = secondary status; any other pair is
+// refused with kFailedPrecondition naming the event and the status):
+//
+//  InProgress, no transitions yet  Created
+//  InProgress/Starting             LaunchingInstances, PreparingInstances (message
+//                                  only), DownloadingData, TrainingStarted
+//  InProgress/Restarting           the same as Starting (entering Starting again
+//                                  for the first two)
+//  InProgress/Downloading          TrainingStarted
+//  InProgress/Training             TrainingSucceeded
+//  InProgress/Uploading            UploadCompleted ─► Completed
+//  InProgress, S not Uploading     Restarting (restart_count + 1)
+//  InProgress, any S               Retrying (─► Starting, retry_count + 1),
+//                                  StopRequested / MaxRuntimeExceeded ─► Stopping
+//                                  (from Uploading the secondary status stays
+//                                  Uploading: artifacts are still uploaded),
+//  InProgress or Stopping          AlgorithmFailed / ClientError / InternalError
+//                                  ─► Failed, StatusMessage
+//  Stopping, any S                 StopCompleted ─► Stopped
+//  Stopping/Uploading              UploadCompleted ─► Stopped
+//  Completed / Failed / Stopped    nothing
+//
+// Stopped's secondary status is MaxRuntimeExceeded when MaxRuntimeExceeded
+// caused the stop, else Stopped. StopRequested on a job that is not InProgress
+// gives "The request was rejected because the training job is in status
+// <Status>." (SageMaker's StopTrainingJob message).
+//
 // Every change of secondary status appends a SecondaryStatusTransition and
 // closes the previous one (EndTime = now); a new message within the same
 // secondary status appends nothing but replaces the message, as SageMaker does.
-// Terminal transitions close the last transition too.
-//
-// ApplyEvent refuses events that make no sense in the current state with
-// ErrorCode::kFailedPrecondition (e.g. StopRequested on a Completed job gives
-// "The request was rejected because the training job is in status Completed.").
+// A terminal status appends its transition already closed (EndTime = now) and
+// sets training_end_time. A restart keeps the job InProgress and leaves
+// training_start_time as it was.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -46,7 +72,9 @@ struct JobState {
   SecondaryStatus secondary = SecondaryStatus::kStarting;
   std::vector<StatusTransition> transitions;
   std::string failure_reason;             // set when Failed; at most 1024 characters
-  std::optional<EpochMs> training_start_time;  // first time training started
+  // First time the instances began work on the job (Downloading or Training),
+  // as SageMaker's TrainingStartTime; unset if the job never got that far.
+  std::optional<EpochMs> training_start_time;
   std::optional<EpochMs> training_end_time;    // set on every terminal status
   StopCause stop_cause = StopCause::kNone;
   int restart_count = 0;                  // automatic restarts so far
@@ -70,8 +98,10 @@ enum class JobEventKind {
   kMaxRuntimeExceeded,  // Stopping; ends Stopped/MaxRuntimeExceeded
   kStopCompleted,       // Stopped (or MaxRuntimeExceeded), after artifacts are uploaded
   kRestarting,          // InProgress/Restarting "<detail>"; restart_count + 1
-  kRetrying,            // InProgress/Starting after an internal error; retry_count + 1
-  kStatusMessage,       // same secondary status, new message "<detail>"
+  kRetrying,            // InProgress/Starting "<detail>" (default "Starting the
+                        // training job") instead of failing on an internal
+                        // error; retry_count + 1
+  kStatusMessage,       // same secondary status, new message "<detail>" (not empty)
 };
 
 struct JobEvent {
@@ -79,6 +109,12 @@ struct JobEvent {
   std::string detail;  // failure text, restart cause, or status message, by kind
 };
 
+// The event's name without the k, e.g. "TrainingSucceeded".
+std::string_view ToString(JobEventKind kind);
+
+// The state after `event` at time `now`, or kFailedPrecondition when `state`
+// does not accept the event (see the table above), or kInvalidArgument for a
+// StatusMessage without text. `state` is never modified.
 Result<JobState> ApplyEvent(const JobState& state, const JobEvent& event, EpochMs now);
 
 }  // namespace trainyard
