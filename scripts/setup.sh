@@ -13,10 +13,12 @@ packages=(
   libssl-dev              # SHA-256/HMAC for SigV4 verification, TLS
   libcurl4-openssl-dev    # CLI client with CURLOPT_AWS_SIGV4
   libcli11-dev            # command line parsing (src/cli)
+  libarchive-dev          # model.tar.gz / output.tar.gz and source tarballs (src/storage)
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev   # libFuzzer target for request parsing
   # examples and end-to-end tests
   python3-torch           # examples/pytorch-ddp, run with /usr/bin/python3
+  python3-boto3           # an old client (botocore 1.29) for the compatibility test
   iproute2 procps
 )
 
