@@ -3,15 +3,27 @@
 // VerifySigV4 recomputes the signature from the request as received and the
 // secret of the access key named in the Authorization header, and compares it
 // in constant time. It checks the algorithm, the credential scope (date equals
-// the X-Amz-Date day, region, service, "aws4_request"), that host and
-// x-amz-date are signed, the clock skew, and the session token when the
-// credential has one. It returns the verified access key id, or an error:
-//   kMissingAuthentication  no Authorization header
-//   kIncompleteSignature    malformed Authorization header / missing X-Amz-Date
-//   kUnrecognizedClient     unknown access key, or wrong/missing session token
-//   kInvalidSignature       signature mismatch, wrong scope
-//   kSignatureExpired       X-Amz-Date more than max_skew_seconds from now
-// Messages follow AWS's wording. Pure: no I/O; safe to call concurrently.
+// the request day, region and service equal the options, "aws4_request"), that
+// host and the timestamp header are signed, the clock skew, and the session
+// token when the credential has one. The timestamp is X-Amz-Date
+// (YYYYMMDD'T'HHMMSS'Z'); without it, an RFC 1123 Date header (botocore sends
+// that only when the caller set Date). It returns the verified access key id,
+// or an error whose message follows AWS's wording:
+//   kMissingAuthentication  no (or an empty) Authorization header
+//   kIncompleteSignature    malformed Authorization header; missing, repeated or
+//                           malformed timestamp; host, the timestamp header,
+//                           X-Amz-Security-Token or X-Amz-Content-SHA256 present
+//                           but not among SignedHeaders
+//   kInvalidSignature       signature mismatch; wrong scope (date, region,
+//                           service, terminator); X-Amz-Content-SHA256 that is
+//                           not the SHA-256 of the body
+//   kSignatureExpired       timestamp more than max_skew_seconds before or
+//                           after now ("Signature expired: ..." / "Signature
+//                           not yet current: ...")
+//   kUnrecognizedClient     unknown access key; session token missing or wrong
+//                           for a credential that has one; a token sent for a
+//                           credential that has none
+// VerifySigV4 is pure (no I/O) and safe to call concurrently.
 #pragma once
 
 #include <optional>
@@ -49,14 +61,19 @@ class StaticCredentialSource : public CredentialSource {
   std::vector<Credential> credentials_;
 };
 
-// Reads an AWS-style INI credentials file: every section with
+// Reads an AWS-style INI credentials file: every [section] with
 // aws_access_key_id and aws_secret_access_key (and optionally
-// aws_session_token) becomes one credential.
+// aws_session_token) becomes one credential; sections with none of the three
+// are skipped, other keys are ignored. Lines starting with '#' or ';' are
+// comments; whitespace around '=' does not matter. Errors: kNotFound when the
+// file does not exist; kInvalidArgument "<path>:<line>: ..." for malformed
+// content (never quoting a value), including one access key id listed with
+// two different secrets; kUnavailable when it cannot be read.
 Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path);
 
 struct HttpRequestView {
   std::string_view method;       // "POST"
-  std::string_view path;         // "/" (raw, as received)
+  std::string_view path;         // "/" (raw, as received: not percent-decoded)
   std::string_view query;        // raw query string without '?', may be empty
   // Headers as received; names in any case; a name may repeat.
   std::vector<std::pair<std::string, std::string>> headers;
