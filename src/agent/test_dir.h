@@ -1,0 +1,33 @@
+// TestDir: a fresh temporary directory for one test, removed with its contents
+// when the object goes away. For tests only.
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+namespace trainyard {
+
+class TestDir {
+ public:
+  TestDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ty-agent-XXXXXX").string();
+    char* made = ::mkdtemp(pattern.data());
+    path_ = made ? std::filesystem::path(made) : std::filesystem::path();
+  }
+  ~TestDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TestDir(const TestDir&) = delete;
+  TestDir& operator=(const TestDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace trainyard
