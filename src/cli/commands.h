@@ -1,0 +1,23 @@
+// The subcommands of the trainyard CLI, one file each. Each Add* function
+// attaches a subcommand to the CLI11 app; its callback runs the command and
+// sets *exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace trainyard::cli {
+
+// Flags shared by every command that talks to a server.
+struct ClientFlags {
+  std::string endpoint_url;
+  std::string region;
+  std::string profile;
+  bool json = false;
+};
+
+void AddServerCommand(CLI::App& app, int* exit_code);
+void AddJobsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
+void AddTagsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
+
+}  // namespace trainyard::cli

@@ -1,0 +1,109 @@
+// `trainyard server`: runs the control plane until SIGINT/SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "cli/server_app.h"
+#include "common/log.h"
+
+namespace trainyard::cli {
+namespace {
+
+struct ServerFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string state_dir;
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  std::string credentials_file;
+  std::string tls_cert, tls_key;
+  int64_t max_clock_skew = 300;
+  int threads = 16;
+};
+
+Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
+  ServerConfig config;
+  size_t colon = flags.listen.rfind(':');
+  if (colon == std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "--listen takes HOST:PORT, got " + flags.listen);
+  }
+  config.http.host = flags.listen.substr(0, colon);
+  try {
+    config.http.port = std::stoi(flags.listen.substr(colon + 1));
+  } catch (...) {
+    return MakeError(ErrorCode::kInvalidArgument, "--listen takes HOST:PORT, got " + flags.listen);
+  }
+  config.http.tls_cert_file = flags.tls_cert;
+  config.http.tls_key_file = flags.tls_key;
+  config.http.threads = flags.threads;
+  config.state_dir = flags.state_dir.empty() ? DefaultStateDir() : flags.state_dir;
+  config.region = flags.region;
+  config.account_id = flags.account_id;
+  config.max_clock_skew_seconds = flags.max_clock_skew;
+  if (!flags.credentials_file.empty()) {
+    TY_ASSIGN_OR_RETURN(config.credentials, LoadCredentialsFile(flags.credentials_file));
+  } else if (const char* akid = std::getenv("AWS_ACCESS_KEY_ID"); akid && *akid) {
+    const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+    const char* token = std::getenv("AWS_SESSION_TOKEN");
+    config.credentials.push_back({akid, secret ? secret : "", token ? token : ""});
+  }
+  return config;
+}
+
+int RunServer(const ServerFlags& flags) {
+  Result<ServerConfig> config = ConfigFrom(flags);
+  if (!config.ok()) {
+    std::fprintf(stderr, "trainyard server: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before threads start, so all inherit it
+  Result<std::unique_ptr<ServerApp>> app = ServerApp::Start(*config);
+  if (!app.ok()) {
+    std::fprintf(stderr, "trainyard server: %s\n", app.error().message.c_str());
+    return 1;
+  }
+  std::string scheme = (*app)->config().http.tls_cert_file.empty() ? "http" : "https";
+  std::string url = scheme + "://" + config->http.host + ":" + std::to_string((*app)->port());
+  std::printf(
+      "trainyard server listening on %s (region %s, state %s)\n"
+      "Point the AWS CLI or boto3 at it with the access keys it was given:\n"
+      "  aws sagemaker list-training-jobs --endpoint-url %s --region %s\n"
+      "  boto3.client('sagemaker', endpoint_url='%s', region_name='%s')\n",
+      url.c_str(), config->region.c_str(), config->state_dir.c_str(), url.c_str(),
+      config->region.c_str(), url.c_str(), config->region.c_str());
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  LogInfo("shutting down on signal " + std::to_string(received));
+  (*app)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+void AddServerCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<ServerFlags>();
+  CLI::App* cmd = app.add_subcommand("server", "Run the control plane (SageMaker API)");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--state-dir", flags->state_dir,
+                  "Where jobs are stored (default $TRAINYARD_STATE_DIR or ~/.local/state/trainyard)");
+  cmd->add_option("--region", flags->region, "Region in signatures and ARNs")->capture_default_str();
+  cmd->add_option("--account-id", flags->account_id, "Account id in ARNs")->capture_default_str();
+  cmd->add_option("--credentials-file", flags->credentials_file,
+                  "AWS-style credentials file with the access keys to accept "
+                  "(default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
+  cmd->add_option("--tls-cert", flags->tls_cert, "PEM certificate: serve HTTPS");
+  cmd->add_option("--tls-key", flags->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--max-clock-skew", flags->max_clock_skew, "Seconds a signature's time may be off")
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "HTTP worker threads")->capture_default_str();
+  cmd->callback([flags, exit_code] { *exit_code = RunServer(*flags); });
+}
+
+}  // namespace trainyard::cli
