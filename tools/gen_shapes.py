@@ -411,6 +411,14 @@ std::span<const OperationDef> Operations();
 """
 
 
+# trainyard's deliberate extensions of the model: a local directory store is
+# addressed as file:///abs/path wherever SageMaker takes an S3 URI (DESIGN.md,
+# "Storage URIs"). The storage layer refuses relative or escaping paths.
+PATTERN_EXTENSIONS = {
+    "S3Uri": "(https|s3)://([^/]+)/?(.*)|file:///(.*)",
+}
+
+
 def generate(version, model, out_dir):
     shapes = model["shapes"]
     names = reachable_shapes(model)
@@ -424,7 +432,7 @@ def generate(version, model, out_dir):
         s = shapes[name]
         if s["type"] not in SHAPE_TYPES:
             sys.exit("gen_shapes: shape %s has unsupported type %s" % (name, s["type"]))
-        pat = s.get("pattern")
+        pat = PATTERN_EXTENSIONS.get(name, s.get("pattern"))
         pidx = "kNone"
         if pat is not None:
             if pat not in pattern_index:

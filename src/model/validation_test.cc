@@ -77,6 +77,17 @@ TEST(ValidationTest, OldAndNewClientRequestsPass) {
   EXPECT_TRUE(status.ok()) << status.error().message;
 }
 
+// trainyard's extension: file:///abs/path works wherever an S3 URI does.
+TEST(ValidationTest, FileUrisAreAcceptedWhereS3UrisAre) {
+  Json request = NewClientRequest();
+  request["OutputDataConfig"]["S3OutputPath"] = "file:///srv/trainyard/out";
+  request["CheckpointConfig"]["S3Uri"] = "file:///srv/trainyard/checkpoints";
+  Status status = ValidateRequest("CreateTrainingJob", request);
+  EXPECT_TRUE(status.ok()) << status.error().message;
+  request["OutputDataConfig"]["S3OutputPath"] = "file://relative/out";
+  EXPECT_FALSE(ValidateRequest("CreateTrainingJob", request).ok());
+}
+
 TEST(ValidationTest, MinimalRequestOfEveryOperationPasses) {
   const char* arn = "arn:aws:sagemaker:us-east-1:123456789012:training-job/my-job";
   const std::vector<std::pair<std::string, Json>> cases = {
@@ -191,7 +202,7 @@ TEST(ValidationTest, EachConstraintKindGivesCoralsMessage) {
        },
        One("Value 'gs://bucket/train' at 'inputDataConfig.1.member.dataSource.s3DataSource.s3Uri' "
            "failed to satisfy constraint: Member must satisfy regular expression pattern: "
-           "^(https|s3)://([^/]+)/?(.*)")},
+           "^(https|s3)://([^/]+)/?(.*)|file:///(.*)")},
       {"list too short", [](Json& r) { r["InputDataConfig"] = Json::array(); },
        One("Value '[]' at 'inputDataConfig' failed to satisfy constraint: Member must have length "
            "greater than or equal to 1")},
