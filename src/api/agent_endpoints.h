@@ -1,0 +1,18 @@
+// The server's agent endpoints (protocol in model/agent_protocol.h):
+//   POST /agent/v1/register, POST /agent/v1/report
+// Authenticated by the job's bearer token (checked by the AgentGateway);
+// errors use the same JSON error shape as the API.
+#pragma once
+
+#include "api/http_server.h"
+#include "controller/agent_gateway.h"
+
+namespace trainyard {
+
+void AddAgentRoutes(HttpServer& server, AgentGateway& gateway);
+
+// The route handlers, for tests without a socket.
+ApiResponse HandleAgentRegister(AgentGateway& gateway, const HttpRequestView& request);
+ApiResponse HandleAgentReport(AgentGateway& gateway, const HttpRequestView& request);
+
+}  // namespace trainyard

@@ -1,0 +1,41 @@
+// LocalBackend: instances are `trainyard agent` processes on this machine.
+//
+// Running as root (and unless disabled), each agent starts in its own mount
+// and UTS namespace: the instance directory's `ml/` is bind-mounted on
+// /opt/ml, a generated hosts file (algo-1..N -> 127.0.0.1) on /etc/hosts, and
+// the hostname is algo-k. Without root, the agent gets the instance
+// directory's path as its /opt/ml and all instances share the host's view.
+// The seam for a per-instance network namespace is LocalBackendOptions::
+// network_namespace (set by the restart work; unused until then).
+//
+// Agents run in their own session, so they outlive a server that is killed;
+// a restarted server adopts them by pid.
+#pragma once
+
+#include <string>
+
+#include "backend/instance_backend.h"
+
+namespace trainyard {
+
+struct LocalBackendOptions {
+  std::string agent_binary;       // path of the trainyard executable
+  bool use_namespaces = true;     // only effective when running as root
+  std::string log_dir;            // agents' own stderr goes to <log_dir>/<job>-<host>.log
+};
+
+class LocalBackend : public InstanceBackend {
+ public:
+  explicit LocalBackend(LocalBackendOptions options);
+  Result<std::unique_ptr<Instance>> Launch(const InstanceLaunch& launch) override;
+  std::unique_ptr<Instance> Adopt(const std::string& description, const std::string& host) override;
+
+  // True when agents get their own namespaces (root and enabled).
+  bool isolates() const { return isolate_; }
+
+ private:
+  LocalBackendOptions options_;
+  bool isolate_;
+};
+
+}  // namespace trainyard

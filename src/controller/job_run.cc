@@ -1,0 +1,496 @@
+#include "controller/job_run.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/crypto.h"
+#include "common/log.h"
+
+namespace trainyard {
+
+struct JobRun::InstanceState {
+  std::string host;
+  std::unique_ptr<Instance> instance;
+  bool registered = false;
+  AgentPhase phase = AgentPhase::kPreparing;
+  int64_t last_report_ms = 0;  // monotonic
+  int64_t launched_mono_ms = 0;
+  EpochMs launched_at = 0;
+  EpochMs ended_at = 0;        // when its training process or the agent ended
+  std::optional<int> exit_code;
+  std::optional<int> exit_signal;
+  std::string failure;
+  int64_t acked_seq = 0;
+  bool lost = false;
+  std::string lost_reason;
+  bool agent_gone = false;
+
+  bool exited() const {
+    return lost || phase == AgentPhase::kExited || phase == AgentPhase::kUploading ||
+           phase == AgentPhase::kUploaded || phase == AgentPhase::kFailed;
+  }
+};
+
+namespace {
+
+// A free TCP port on loopback for the job's rendezvous (MASTER_PORT).
+int PickFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 29500;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 29500;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::vector<std::string> HostNames(int count) {
+  std::vector<std::string> hosts;
+  for (int i = 1; i <= count; ++i) hosts.push_back("algo-" + std::to_string(i));
+  std::sort(hosts.begin(), hosts.end());  // SageMaker lists hosts sorted lexicographically
+  return hosts;
+}
+
+// "AlgorithmError: <failure file>", or the exit status when there is none.
+std::string AlgorithmFailure(const std::string& host, const std::optional<int>& code,
+                             const std::optional<int>& signal, const std::string& failure) {
+  if (!failure.empty()) return failure;
+  std::string status = signal ? "killed by signal " + std::to_string(*signal)
+                              : "exit code: " + std::to_string(code.value_or(-1));
+  return ", " + status + " (on " + host + ")";
+}
+
+}  // namespace
+
+JobRun::JobRun(std::string job_name, JobRunDeps deps, JobRunOptions options)
+    : name_(std::move(job_name)), deps_(deps), options_(std::move(options)) {}
+
+JobRun::~JobRun() { Shutdown(); }
+
+void JobRun::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void JobRun::RequestStop() {
+  std::lock_guard lock(mu_);
+  stop_requested_ = true;
+  wake_.notify_all();
+}
+
+bool JobRun::Done() const {
+  std::lock_guard lock(mu_);
+  return phase_ == Phase::kDone;
+}
+
+void JobRun::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutdown_ = true;
+    wake_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void JobRun::Loop() {
+  std::unique_lock lock(mu_);
+  if (Status s = Setup(); !s.ok()) {
+    LogError("job " + name_ + ": " + s.error().ToString());
+    (void)Apply(JobEventKind::kInternalError, s.error().message);
+    phase_ = Phase::kDone;
+    return;
+  }
+  while (!shutdown_ && phase_ != Phase::kDone) {
+    Reconcile();
+    if (phase_ == Phase::kDone) break;
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms));
+  }
+}
+
+// Loads the job, then either launches its instances or adopts the ones an
+// earlier server process launched.
+Status JobRun::Setup() {
+  TY_ASSIGN_OR_RETURN(job_, deps_.store.GetJob(name_));
+  TY_ASSIGN_OR_RETURN(MetricParser parser, MetricParser::Create(
+      job_.request.value("AlgorithmSpecification", Json::object()).value("MetricDefinitions", Json::array())));
+  metrics_ = std::move(parser);
+  TY_ASSIGN_OR_RETURN(staging_uri_, deps_.packer.StagingUri(job_));
+  TY_ASSIGN_OR_RETURN(log_bytes_, deps_.logs.LogBytes(name_));
+  if (IsTerminal(job_.state.status)) {
+    phase_ = Phase::kDone;
+    return Ok();
+  }
+  stop_requested_ = stop_requested_ || job_.state.status == TrainingJobStatus::kStopping;
+  const Json& recorded = job_.details.value("instances", Json::array());
+  if (recorded.empty()) return Launch();
+
+  // Adopt: agents keep training while the server is away and report again.
+  token_sha256_ = GetString(job_.details, "agent_token_sha256");
+  master_port_ = static_cast<int>(GetInt(job_.details, "master_port").value_or(0));
+  int64_t now_mono = deps_.clock.MonotonicMs();
+  for (const Json& r : recorded) {
+    auto state = std::make_unique<InstanceState>();
+    state->host = GetString(r, "host");
+    state->launched_at = GetInt(r, "launched_ms").value_or(job_.creation_time);
+    state->ended_at = GetInt(r, "ended_ms").value_or(0);
+    state->instance = deps_.backend.Adopt(GetString(r, "backend_id"), state->host);
+    state->registered = true;
+    state->last_report_ms = now_mono;  // give it a heartbeat period to call in
+    state->launched_mono_ms = now_mono;
+    if (!state->instance) {
+      state->lost = true;
+      state->lost_reason = "its agent was gone when the server restarted";
+    }
+    instances_[state->host] = std::move(state);
+  }
+  switch (job_.state.secondary) {
+    case SecondaryStatus::kUploading: phase_ = Phase::kUploading; break;
+    case SecondaryStatus::kStopping: phase_ = Phase::kStopping; break;
+    default: phase_ = Phase::kRunning;
+  }
+  LogInfo("job " + name_ + ": adopted " + std::to_string(instances_.size()) + " instance(s)");
+  return Ok();
+}
+
+Status JobRun::Launch() {
+  int count = static_cast<int>(GetInt(job_.request.value("ResourceConfig", Json::object()), "InstanceCount").value_or(1));
+  std::string type = GetString(job_.request.value("ResourceConfig", Json::object()), "InstanceType");
+  std::vector<std::string> hosts = HostNames(std::max(count, 1));
+  token_ = deps_.ids.NewHex(32);
+  token_sha256_ = Sha256Hex(token_);
+  master_port_ = PickFreePort();
+  TY_RETURN_IF_ERROR(Apply(JobEventKind::kLaunchingInstances));
+  for (const std::string& host : hosts) {
+    std::string dir = options_.instances_dir + "/" + name_ + "/" + host;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return MakeError(ErrorCode::kInternal, "creating " + dir + ": " + ec.message());
+    InstanceLaunch launch{name_, host, hosts, type, dir, options_.server_url, token_};
+    TY_ASSIGN_OR_RETURN(std::unique_ptr<Instance> instance, deps_.backend.Launch(launch));
+    auto state = std::make_unique<InstanceState>();
+    state->host = host;
+    state->instance = std::move(instance);
+    state->launched_at = deps_.clock.NowMs();
+    state->launched_mono_ms = deps_.clock.MonotonicMs();
+    instances_[host] = std::move(state);
+  }
+  TY_RETURN_IF_ERROR(UpdateDetails());
+  phase_ = Phase::kRunning;
+  return Ok();
+}
+
+Status JobRun::Apply(JobEventKind kind, const std::string& detail) {
+  Result<TrainingJob> updated = deps_.store.UpdateJob(name_, [&](TrainingJob& job) -> Status {
+    EpochMs now = deps_.clock.NowMs();
+    TY_ASSIGN_OR_RETURN(job.state, ApplyEvent(job.state, {kind, detail}, now));
+    job.last_modified_time = now;
+    return Ok();
+  });
+  if (!updated.ok()) return updated.error().WithContext("job " + name_);
+  job_ = std::move(updated).value();
+  return Ok();
+}
+
+// Records the instances (for adoption after a restart) and billing.
+Status JobRun::UpdateDetails() {
+  Json instances = Json::array();
+  for (const auto& [host, s] : instances_) {
+    Json r = {{"host", host}, {"backend_id", s->instance ? s->instance->Describe() : ""},
+              {"launched_ms", s->launched_at}};
+    if (s->ended_at) r["ended_ms"] = s->ended_at;
+    if (s->exit_code) r["exit_code"] = *s->exit_code;
+    if (s->lost) r["lost"] = s->lost_reason;
+    instances.push_back(std::move(r));
+  }
+  Result<TrainingJob> updated = deps_.store.UpdateJob(name_, [&](TrainingJob& job) -> Status {
+    job.details["instances"] = instances;
+    job.details["agent_token_sha256"] = token_sha256_;
+    job.details["master_port"] = master_port_;
+    return Ok();
+  });
+  if (!updated.ok()) return updated.error();
+  job_ = std::move(updated).value();
+  return Ok();
+}
+
+void JobRun::RecordBilling() {
+  EpochMs now = deps_.clock.NowMs();
+  int64_t billable_ms = 0;
+  for (const auto& [host, s] : instances_) {
+    if (!s->ended_at) s->ended_at = now;
+    billable_ms += std::max<int64_t>(0, s->ended_at - s->launched_at);
+  }
+  Result<TrainingJob> updated = deps_.store.UpdateJob(name_, [&](TrainingJob& job) -> Status {
+    EpochMs end = job.state.training_end_time.value_or(now);
+    if (job.state.training_start_time) {
+      job.training_time_seconds = std::max<int64_t>(1, (end - *job.state.training_start_time + 999) / 1000);
+    }
+    job.billable_time_seconds = std::max<int64_t>(1, (billable_ms + 999) / 1000);
+    return Ok();
+  });
+  if (updated.ok()) job_ = std::move(updated).value();
+  (void)UpdateDetails();
+}
+
+void JobRun::Reconcile() {
+  if (phase_ == Phase::kLaunching || phase_ == Phase::kDone) return;
+  if (stop_requested_ && phase_ == Phase::kRunning) {
+    phase_ = Phase::kStopping;
+    upload_after_stop_ = true;
+  }
+  DetectLostInstances();
+  if (phase_ == Phase::kFinishing) {
+    bool all_gone = true;
+    for (auto& [host, s] : instances_) {
+      if (s->instance && !s->instance->Poll()) all_gone = false;
+    }
+    // Agents exit on their own after the Exit command; stragglers are killed.
+    if (all_gone || deps_.clock.MonotonicMs() - finishing_since_ms_ > 10'000) {
+      for (auto& [host, s] : instances_) {
+        if (s->instance) s->instance->Kill();
+      }
+      phase_ = Phase::kDone;
+    }
+    return;
+  }
+  DecideOutcome();
+}
+
+void JobRun::DetectLostInstances() {
+  int64_t now = deps_.clock.MonotonicMs();
+  for (auto& [host, s] : instances_) {
+    if (s->lost || s->agent_gone) continue;
+    std::optional<int> agent_exit = s->instance ? s->instance->Poll() : std::optional<int>(255);
+    if (agent_exit) {
+      s->agent_gone = true;
+      if (phase_ == Phase::kFinishing || s->phase == AgentPhase::kUploaded) continue;
+      s->lost = true;
+      s->lost_reason = "its agent exited with status " + std::to_string(*agent_exit);
+    } else if (s->registered && now - s->last_report_ms > options_.heartbeat_timeout_ms) {
+      s->lost = true;
+      s->lost_reason = "no heartbeat for " + std::to_string(now - s->last_report_ms) + " ms";
+    } else if (!s->registered && now - s->launched_mono_ms > options_.register_timeout_ms) {
+      s->lost = true;
+      s->lost_reason = "its agent never registered";
+    }
+    if (s->lost) {
+      if (!s->ended_at) s->ended_at = deps_.clock.NowMs();
+      LogWarning("job " + name_ + ": instance " + host + " lost: " + s->lost_reason);
+    }
+  }
+}
+
+void JobRun::DecideOutcome() {
+  bool all_registered = true, all_training = true, all_exited = true, all_ok = true;
+  InstanceState* failed = nullptr;   // first training process that failed
+  InstanceState* broken = nullptr;   // an agent that could not prepare
+  InstanceState* lost = nullptr;
+  for (auto& [host, s] : instances_) {
+    all_registered &= s->registered;
+    all_training &= s->registered && s->phase != AgentPhase::kPreparing;
+    all_exited &= s->exited();
+    if (s->lost && !lost) lost = s.get();
+    if (s->phase == AgentPhase::kFailed && !broken) broken = s.get();
+    bool ok = !s->lost && s->exit_code == 0 && !s->exit_signal;
+    if (s->exited() && !ok) {
+      all_ok = false;
+      if (!failed && !s->lost && s->phase != AgentPhase::kFailed) failed = s.get();
+    }
+  }
+  const SecondaryStatus secondary = job_.state.secondary;
+  if (phase_ == Phase::kRunning) {
+    if (secondary == SecondaryStatus::kStarting && all_registered) {
+      (void)Apply(JobEventKind::kPreparingInstances);
+      (void)Apply(JobEventKind::kDownloadingData);
+    }
+    if (job_.state.secondary == SecondaryStatus::kDownloading && all_training) {
+      (void)Apply(JobEventKind::kTrainingStarted);
+    }
+    if (lost) {
+      (void)Apply(JobEventKind::kInternalError,
+                  "instance " + lost->host + " was lost: " + lost->lost_reason);
+    } else if (broken) {
+      (void)Apply(JobEventKind::kClientError, broken->failure);
+    } else if (failed) {
+      (void)Apply(JobEventKind::kAlgorithmFailed,
+                  AlgorithmFailure(failed->host, failed->exit_code, failed->exit_signal, failed->failure));
+    }
+    if (IsTerminal(job_.state.status)) {
+      phase_ = Phase::kStopping;  // SIGTERM the rest; no upload
+      upload_after_stop_ = false;
+    } else if (all_exited && all_ok) {
+      (void)Apply(JobEventKind::kTrainingSucceeded);
+      phase_ = Phase::kUploading;
+    } else {
+      const Json& sc = job_.request.value("StoppingCondition", Json::object());
+      int64_t max_runtime_ms = GetInt(sc, "MaxRuntimeInSeconds").value_or(86400) * 1000;
+      EpochMs since = job_.state.training_start_time.value_or(job_.creation_time);
+      if (deps_.clock.NowMs() - since > max_runtime_ms) {
+        (void)Apply(JobEventKind::kMaxRuntimeExceeded);
+        phase_ = Phase::kStopping;
+        upload_after_stop_ = true;
+      }
+    }
+  }
+  if (phase_ == Phase::kStopping && all_exited) {
+    if (upload_after_stop_ && !IsTerminal(job_.state.status) && !lost) {
+      phase_ = Phase::kUploading;
+    } else {
+      if (!IsTerminal(job_.state.status)) {
+        (void)Apply(lost ? JobEventKind::kInternalError : JobEventKind::kStopCompleted,
+                    lost ? "instance " + lost->host + " was lost: " + lost->lost_reason : "");
+      }
+      RecordBilling();
+      phase_ = Phase::kFinishing;
+      finishing_since_ms_ = deps_.clock.MonotonicMs();
+    }
+  }
+  if (phase_ == Phase::kUploading) FinishUpload();
+}
+
+void JobRun::FinishUpload() {
+  bool all_uploaded = true;
+  InstanceState* lost = nullptr;
+  for (auto& [host, s] : instances_) {
+    if (s->lost && !lost) lost = s.get();
+    if (s->phase != AgentPhase::kUploaded) all_uploaded = false;
+  }
+  if (lost) {
+    (void)Apply(JobEventKind::kInternalError, "instance " + lost->host + " was lost while uploading: " +
+                                                  lost->lost_reason);
+  } else if (!all_uploaded) {
+    return;
+  } else if (Result<std::string> artifacts = deps_.packer.Pack(job_); !artifacts.ok()) {
+    (void)Apply(JobEventKind::kInternalError, "packing model artifacts: " + artifacts.error().message);
+  } else {
+    Result<TrainingJob> updated = deps_.store.UpdateJob(name_, [&](TrainingJob& job) -> Status {
+      job.model_artifacts = *artifacts;
+      return Ok();
+    });
+    if (updated.ok()) job_ = std::move(updated).value();
+    bool stopping = job_.state.status == TrainingJobStatus::kStopping;
+    (void)Apply(stopping ? JobEventKind::kStopCompleted : JobEventKind::kUploadCompleted);
+  }
+  RecordBilling();
+  phase_ = Phase::kFinishing;
+  finishing_since_ms_ = deps_.clock.MonotonicMs();
+}
+
+JobRun::InstanceState* JobRun::Find(const std::string& host) {
+  auto it = instances_.find(host);
+  return it == instances_.end() ? nullptr : it->second.get();
+}
+
+bool JobRun::CheckToken(const std::string& token) const {
+  return !token_sha256_.empty() && ConstantTimeEquals(Sha256Hex(token), token_sha256_);
+}
+
+Result<Assignment> JobRun::Register(const std::string& host, const std::string& token) {
+  std::lock_guard lock(mu_);
+  InstanceState* s = Find(host);
+  if (!s || !CheckToken(token)) {
+    return MakeError(ErrorCode::kUnrecognizedClient, "unknown instance or token for job " + name_);
+  }
+  if (phase_ == Phase::kDone || phase_ == Phase::kFinishing) {
+    return MakeError(ErrorCode::kFailedPrecondition, "job " + name_ + " is over");
+  }
+  s->registered = true;
+  s->last_report_ms = deps_.clock.MonotonicMs();
+  wake_.notify_all();
+  std::vector<std::string> hosts;
+  for (const auto& [h, unused] : instances_) hosts.push_back(h);
+  return Assignment{name_, job_.arn, host, hosts, options_.region, job_.request, master_port_,
+                    options_.grace_period_seconds, options_.report_interval_ms, staging_uri_};
+}
+
+void JobRun::IngestLogs(InstanceState& s, const AgentReport& report) {
+  std::vector<LogLine> fresh;
+  for (const LogLine& line : report.logs) {
+    if (line.seq > s.acked_seq) fresh.push_back(line);
+  }
+  if (report.dropped_lines > 0) {
+    fresh.push_back({0, deps_.clock.NowMs(), "agent",
+                     "[trainyard: the agent dropped " + std::to_string(report.dropped_lines) +
+                         " lines of output here: its buffer was full]"});
+  }
+  std::vector<LogLine> kept;
+  std::vector<MetricDatum> points;
+  for (LogLine& line : fresh) {
+    if (line.seq > s.acked_seq) s.acked_seq = line.seq;
+    if (metrics_ && line.stream != "agent") {
+      for (MetricDatum& m : metrics_->Parse(line.text, line.time_ms)) points.push_back(std::move(m));
+    }
+    if (log_bytes_ + static_cast<int64_t>(line.text.size()) > options_.max_log_bytes) {
+      if (!log_limit_noted_) {
+        kept.push_back({0, line.time_ms, "agent",
+                        "[trainyard: log storage limit of " + std::to_string(options_.max_log_bytes >> 20) +
+                            " MiB reached for this job; further output is not stored]"});
+        log_limit_noted_ = true;
+      }
+      continue;
+    }
+    log_bytes_ += static_cast<int64_t>(line.text.size());
+    kept.push_back(std::move(line));
+  }
+  if (Status s2 = deps_.logs.AppendLogs(name_, s.host, kept); !s2.ok()) {
+    LogError("job " + name_ + ": storing logs: " + s2.error().ToString());
+  }
+  if (points.empty()) return;
+  std::vector<MetricPoint> stored;
+  for (const MetricDatum& m : points) stored.push_back({s.host, m});
+  (void)deps_.logs.AppendMetrics(name_, stored);
+  Result<TrainingJob> updated = deps_.store.UpdateJob(name_, [&](TrainingJob& job) -> Status {
+    MergeFinalMetrics(job.final_metrics, points);
+    return Ok();
+  });
+  if (updated.ok()) job_ = std::move(updated).value();
+}
+
+Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& token,
+                                    const AgentReport& report) {
+  std::lock_guard lock(mu_);
+  InstanceState* s = Find(host);
+  if (!s || !CheckToken(token)) {
+    return MakeError(ErrorCode::kUnrecognizedClient, "unknown instance or token for job " + name_);
+  }
+  s->registered = true;
+  s->last_report_ms = deps_.clock.MonotonicMs();
+  if (!s->lost) {
+    if (report.phase != s->phase) wake_.notify_all();
+    s->phase = report.phase;
+    if (report.phase == AgentPhase::kExited || report.phase == AgentPhase::kFailed) {
+      s->exit_code = report.exit_code;
+      s->exit_signal = report.exit_signal;
+      s->failure = report.failure;
+      if (!s->ended_at) s->ended_at = deps_.clock.NowMs();
+    }
+  }
+  IngestLogs(*s, report);
+  AgentCommand command = CommandFor(*s);
+  command.acked_seq = s->acked_seq;
+  return command;
+}
+
+AgentCommand JobRun::CommandFor(InstanceState& s) const {
+  AgentCommand command;
+  command.grace_seconds = options_.grace_period_seconds;
+  if (s.lost || phase_ == Phase::kFinishing || phase_ == Phase::kDone) {
+    command.action = AgentAction::kExit;
+  } else if (phase_ == Phase::kUploading && s.phase == AgentPhase::kExited) {
+    command.action = AgentAction::kUpload;
+  } else if (phase_ == Phase::kStopping && !s.exited()) {
+    command.action = AgentAction::kStop;
+  } else if (phase_ == Phase::kStopping && s.exited()) {
+    command.action = AgentAction::kContinue;  // wait for the others
+  }
+  return command;
+}
+
+}  // namespace trainyard

@@ -1,0 +1,115 @@
+// JobRun: executes one training job on its instances, from launch to a
+// terminal status, and is the job's side of the agent protocol.
+//
+// A run owns a thread that reconciles every tick (and whenever an agent
+// reports): it launches the instances, follows their phases through
+// Downloading and Training, and decides the outcome:
+//   - every training process exited 0      -> Uploading -> Completed
+//   - one exited non-zero (not stopping)    -> Failed "AlgorithmError: <failure file>",
+//                                              the others get SIGTERM, SIGKILL after grace
+//   - StopTrainingJob / MaxRuntimeInSeconds -> SIGTERM, grace, upload -> Stopped /
+//                                              MaxRuntimeExceeded
+//   - an agent that stops reporting or dies -> Failed "InternalServerError: ..."
+//   - an agent that cannot prepare          -> Failed "ClientError: ..."
+// Every change is written to the JobStore through the job state machine.
+// After a server restart a run adopts the instances recorded in the job's
+// details and carries on.
+// Thread safety: Register/Report/RequestStop may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "backend/instance_backend.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "controller/artifact_packer.h"
+#include "controller/metric_parser.h"
+#include "model/agent_protocol.h"
+#include "store/job_store.h"
+#include "store/log_store.h"
+
+namespace trainyard {
+
+struct JobRunOptions {
+  std::string server_url;          // what agents call back
+  std::string instances_dir;       // instance directories: <instances_dir>/<job>/<host>
+  std::string region = "us-east-1";
+  int grace_period_seconds = 120;  // SIGTERM to SIGKILL
+  int64_t heartbeat_timeout_ms = 3000;
+  int64_t register_timeout_ms = 60000;
+  int report_interval_ms = 250;
+  int64_t max_log_bytes = 64 << 20;  // per job; later lines are dropped with a note
+  int64_t tick_ms = 100;
+};
+
+struct JobRunDeps {
+  JobStore& store;
+  LogStore& logs;
+  InstanceBackend& backend;
+  ArtifactPacker& packer;
+  const Clock& clock;
+  IdGenerator& ids;
+};
+
+class JobRun {
+ public:
+  JobRun(std::string job_name, JobRunDeps deps, JobRunOptions options);
+  ~JobRun();
+
+  void Start();        // starts the run's thread
+  void RequestStop();  // the job was recorded Stopping
+  bool Done() const;   // the job reached a terminal status and instances are gone
+  void Shutdown();     // server shutdown: stop the thread, leave instances running
+
+  Result<Assignment> Register(const std::string& host, const std::string& token);
+  Result<AgentCommand> Report(const std::string& host, const std::string& token,
+                              const AgentReport& report);
+
+ private:
+  struct InstanceState;
+  enum class Phase { kLaunching, kRunning, kStopping, kUploading, kFinishing, kDone };
+
+  void Loop();
+  Status Setup();
+  void Reconcile();
+  Status Launch();
+  void DetectLostInstances();
+  void DecideOutcome();
+  void FinishUpload();
+  Status Apply(JobEventKind kind, const std::string& detail = "");
+  Status UpdateDetails();
+  void RecordBilling();
+  InstanceState* Find(const std::string& host);
+  bool CheckToken(const std::string& token) const;
+  AgentCommand CommandFor(InstanceState& instance) const;
+  void IngestLogs(InstanceState& instance, const AgentReport& report);
+
+  const std::string name_;
+  JobRunDeps deps_;
+  JobRunOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  TrainingJob job_;                       // last record written or read
+  std::map<std::string, std::unique_ptr<InstanceState>> instances_;
+  std::string token_sha256_;
+  std::string token_;                     // only known to the server that launched the run
+  std::string staging_uri_;
+  int master_port_ = 0;
+  Phase phase_ = Phase::kLaunching;
+  bool stop_requested_ = false;
+  bool shutdown_ = false;
+  bool upload_after_stop_ = true;
+  int64_t finishing_since_ms_ = 0;
+  int64_t log_bytes_ = 0;
+  bool log_limit_noted_ = false;
+  std::optional<MetricParser> metrics_;
+  std::thread thread_;
+};
+
+}  // namespace trainyard

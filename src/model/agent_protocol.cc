@@ -1,0 +1,108 @@
+#include "model/agent_protocol.h"
+
+#include <array>
+
+namespace trainyard {
+namespace {
+
+constexpr std::array<std::string_view, 6> kPhases = {"Preparing", "Training", "Exited",
+                                                    "Uploading", "Uploaded", "Failed"};
+constexpr std::array<std::string_view, 4> kActions = {"Continue", "Stop", "Upload", "Exit"};
+
+template <typename Enum, size_t N>
+std::optional<Enum> ParseEnum(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+Error BadShape(const std::string& what, const std::string& why) {
+  return MakeError(ErrorCode::kSerialization, what + ": " + why);
+}
+
+}  // namespace
+
+std::string_view ToString(AgentPhase phase) { return kPhases[static_cast<size_t>(phase)]; }
+std::string_view ToString(AgentAction action) { return kActions[static_cast<size_t>(action)]; }
+
+Json ToJson(const Assignment& a) {
+  return {{"JobName", a.job_name}, {"JobArn", a.job_arn}, {"Host", a.host}, {"Hosts", a.hosts},
+          {"Region", a.region}, {"Request", a.request}, {"MasterPort", a.master_port},
+          {"GracePeriodSeconds", a.grace_period_seconds},
+          {"ReportIntervalMs", a.report_interval_ms}, {"StagingPrefix", a.staging_prefix}};
+}
+
+Json ToJson(const AgentReport& r) {
+  Json j = {{"Phase", ToString(r.phase)}, {"Failure", r.failure}, {"DroppedLines", r.dropped_lines}};
+  if (r.exit_code) j["ExitCode"] = *r.exit_code;
+  if (r.exit_signal) j["ExitSignal"] = *r.exit_signal;
+  Json logs = Json::array();
+  for (const LogLine& l : r.logs) {
+    logs.push_back({{"Seq", l.seq}, {"Time", l.time_ms}, {"Stream", l.stream}, {"Text", l.text}});
+  }
+  j["Logs"] = std::move(logs);
+  return j;
+}
+
+Json ToJson(const AgentCommand& c) {
+  return {{"Action", ToString(c.action)}, {"GraceSeconds", c.grace_seconds}, {"AckedSeq", c.acked_seq}};
+}
+
+Result<Assignment> AssignmentFromJson(const Json& j) {
+  if (!j.is_object()) return BadShape("assignment", "not an object");
+  Assignment a;
+  try {
+    a.job_name = j.at("JobName").get<std::string>();
+    a.job_arn = j.at("JobArn").get<std::string>();
+    a.host = j.at("Host").get<std::string>();
+    a.hosts = j.at("Hosts").get<std::vector<std::string>>();
+    a.region = j.at("Region").get<std::string>();
+    a.request = j.at("Request");
+    a.master_port = j.at("MasterPort").get<int>();
+    a.grace_period_seconds = j.at("GracePeriodSeconds").get<int>();
+    a.report_interval_ms = j.at("ReportIntervalMs").get<int>();
+    a.staging_prefix = j.at("StagingPrefix").get<std::string>();
+  } catch (const Json::exception& e) {
+    return BadShape("assignment", e.what());
+  }
+  return a;
+}
+
+Result<AgentReport> AgentReportFromJson(const Json& j) {
+  if (!j.is_object()) return BadShape("report", "not an object");
+  AgentReport r;
+  try {
+    auto phase = ParseEnum<AgentPhase>(kPhases, j.at("Phase").get<std::string>());
+    if (!phase) return BadShape("report", "unknown phase");
+    r.phase = *phase;
+    r.failure = j.value("Failure", "");
+    r.dropped_lines = j.value("DroppedLines", int64_t{0});
+    if (j.contains("ExitCode")) r.exit_code = j["ExitCode"].get<int>();
+    if (j.contains("ExitSignal")) r.exit_signal = j["ExitSignal"].get<int>();
+    for (const Json& l : j.value("Logs", Json::array())) {
+      r.logs.push_back({l.at("Seq").get<int64_t>(), l.at("Time").get<int64_t>(),
+                        l.at("Stream").get<std::string>(), l.at("Text").get<std::string>()});
+    }
+  } catch (const Json::exception& e) {
+    return BadShape("report", e.what());
+  }
+  return r;
+}
+
+Result<AgentCommand> AgentCommandFromJson(const Json& j) {
+  if (!j.is_object()) return BadShape("command", "not an object");
+  AgentCommand c;
+  try {
+    auto action = ParseEnum<AgentAction>(kActions, j.at("Action").get<std::string>());
+    if (!action) return BadShape("command", "unknown action");
+    c.action = *action;
+    c.grace_seconds = j.value("GraceSeconds", 120);
+    c.acked_seq = j.value("AckedSeq", int64_t{0});
+  } catch (const Json::exception& e) {
+    return BadShape("command", e.what());
+  }
+  return c;
+}
+
+}  // namespace trainyard
