@@ -99,7 +99,8 @@ Result<Json> ApiClient::Call(const std::string& operation, const Json& request) 
 
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.1");
-  headers = curl_slist_append(headers, ("X-Amz-Target: SageMaker." + operation).c_str());
+  std::string target = operation.find('.') == std::string::npos ? "SageMaker." + operation : operation;
+  headers = curl_slist_append(headers, ("X-Amz-Target: " + target).c_str());
   if (!config_.credential.session_token.empty()) {
     headers = curl_slist_append(headers, ("X-Amz-Security-Token: " + config_.credential.session_token).c_str());
   }

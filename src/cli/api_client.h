@@ -40,6 +40,8 @@ class ApiClient {
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;
 
+  // `operation` is a SageMaker operation ("DescribeTrainingJob") or a full
+  // target with its prefix ("Trainyard.GetTrainingJobLogs").
   Result<Json> Call(const std::string& operation, const Json& request);
 
  private:

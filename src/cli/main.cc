@@ -16,6 +16,9 @@ int Main(int argc, char** argv) {
   AddServerCommand(app, &exit_code);
   AddJobsCommand(app, flags, &exit_code);
   AddTagsCommand(app, flags, &exit_code);
+  AddLogsCommand(app, flags, &exit_code);
+  AddRunCommand(app, &exit_code);
+  AddAgentCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

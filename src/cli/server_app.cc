@@ -6,9 +6,14 @@
 #include "api/api_handler.h"
 #include "common/clock.h"
 #include "common/ids.h"
-#include "controller/no_instance_launcher.h"
+#include "api/agent_endpoints.h"
+#include "backend/local_backend.h"
+#include "controller/job_controller.h"
+#include "controller/log_service.h"
+#include "controller/store_artifact_packer.h"
 #include "controller/training_job_service.h"
 #include "store/sqlite_job_store.h"
+#include "store/sqlite_log_store.h"
 
 namespace trainyard {
 
@@ -18,15 +23,22 @@ struct ServerApp::Impl {
   RandomIdGenerator ids;
   std::unique_ptr<StaticCredentialSource> credentials;
   std::unique_ptr<SqliteJobStore> store;
-  std::unique_ptr<JobLauncher> launcher;
+  std::unique_ptr<SqliteLogStore> logs;
+  std::unique_ptr<LocalBackend> backend;
+  std::unique_ptr<StoreArtifactPacker> packer;
+  std::unique_ptr<JobController> controller;
   std::unique_ptr<TrainingJobService> service;
+  std::unique_ptr<LogService> log_service;
   std::unique_ptr<ApiHandler> api;
   std::unique_ptr<HttpServer> http;
+  std::string url;
 };
 
 namespace {
 
-void RegisterOperations(ApiHandler& api, TrainingJobService& service) {
+void RegisterOperations(ApiHandler& api, TrainingJobService& service, LogService& logs) {
+  api.RegisterExtension("GetTrainingJobLogs",
+                        [&logs](const Json& request) { return logs.GetTrainingJobLogs(request); });
   using Method = Result<Json> (TrainingJobService::*)(const Json&);
   const std::pair<const char*, Method> kOperations[] = {
       {"CreateTrainingJob", &TrainingJobService::CreateTrainingJob},
@@ -44,6 +56,12 @@ void RegisterOperations(ApiHandler& api, TrainingJobService& service) {
 }
 
 }  // namespace
+
+std::string CurrentExecutable() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "trainyard" : self.string();
+}
 
 std::string DefaultStateDir() {
   if (const char* dir = std::getenv("TRAINYARD_STATE_DIR"); dir && *dir) return dir;
@@ -70,28 +88,55 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->credentials = std::make_unique<StaticCredentialSource>(config.credentials);
-  TY_ASSIGN_OR_RETURN(impl->store, SqliteJobStore::Open(config.state_dir + "/trainyard.db"));
-  impl->launcher = std::make_unique<NoInstanceLauncher>(*impl->store, impl->clock);
+  std::string db = config.state_dir + "/trainyard.db";
+  TY_ASSIGN_OR_RETURN(impl->store, SqliteJobStore::Open(db));
+  TY_ASSIGN_OR_RETURN(impl->logs, SqliteLogStore::Open(db));
+  impl->backend = std::make_unique<LocalBackend>(LocalBackendOptions{
+      .agent_binary = config.agent_binary.empty() ? CurrentExecutable() : config.agent_binary,
+      .use_namespaces = config.use_namespaces,
+      .log_dir = ""});
+  impl->packer = std::make_unique<StoreArtifactPacker>(config.state_dir + "/scratch");
+  JobRunOptions run_options;
+  run_options.instances_dir = config.state_dir + "/instances";
+  run_options.region = config.region;
+  run_options.grace_period_seconds = config.grace_period_seconds;
+  run_options.heartbeat_timeout_ms = config.heartbeat_timeout_ms;
+  run_options.images = config.images;
+  impl->controller = std::make_unique<JobController>(
+      JobRunDeps{*impl->store, *impl->logs, *impl->backend, *impl->packer, impl->clock, impl->ids},
+      run_options);
   impl->service = std::make_unique<TrainingJobService>(
-      *impl->store, impl->clock, *impl->launcher,
+      *impl->store, impl->clock, *impl->controller,
       ServiceOptions{.region = config.region, .account_id = config.account_id});
+  impl->log_service = std::make_unique<LogService>(*impl->store, *impl->logs);
   ApiOptions api_options;
   api_options.sigv4.region = config.region;
   api_options.sigv4.max_skew_seconds = config.max_clock_skew_seconds;
   api_options.max_body_bytes = config.http.max_body_bytes;
   impl->api = std::make_unique<ApiHandler>(api_options, *impl->credentials, impl->clock, impl->ids);
-  RegisterOperations(*impl->api, *impl->service);
+  RegisterOperations(*impl->api, *impl->service, *impl->log_service);
   TY_ASSIGN_OR_RETURN(impl->http, HttpServer::Create(config.http, *impl->api));
+  AddAgentRoutes(*impl->http, *impl->controller);
   TY_RETURN_IF_ERROR(impl->http->Bind());
+  std::string scheme = impl->http->tls() ? "https" : "http";
+  std::string host = config.http.host == "0.0.0.0" ? "127.0.0.1" : config.http.host;
+  impl->url = scheme + "://" + host + ":" + std::to_string(impl->http->port());
+  impl->controller->set_server_url(impl->url);
   impl->http->Start();
+  TY_RETURN_IF_ERROR(impl->controller->ResumeActiveJobs());
   return std::unique_ptr<ServerApp>(new ServerApp(std::move(impl)));
 }
 
 int ServerApp::port() const { return impl_->http->port(); }
+std::string ServerApp::url() const { return impl_->url; }
 const ServerConfig& ServerApp::config() const { return impl_->config; }
 
 void ServerApp::Stop() {
-  if (impl_ && impl_->http) impl_->http->Stop();
+  if (!impl_) return;
+  // Runs stop first (instances keep running and are adopted by the next
+  // server), then the listener.
+  if (impl_->controller) impl_->controller->Shutdown();
+  if (impl_->http) impl_->http->Stop();
 }
 
 }  // namespace trainyard

@@ -5,6 +5,7 @@
 // everything down.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,12 @@ struct ServerConfig {
   std::string account_id = "000000000000";
   std::vector<Credential> credentials;   // at least one
   int64_t max_clock_skew_seconds = 300;
+  // Execution on local instances.
+  std::string agent_binary;              // the trainyard executable agents run (default: this one)
+  std::map<std::string, std::string> images;  // TrainingImage name -> directory
+  int grace_period_seconds = 120;        // SIGTERM to SIGKILL on stop and failure
+  int64_t heartbeat_timeout_ms = 3000;   // an agent silent this long is lost
+  bool use_namespaces = true;            // per-instance mount/UTS namespaces when root
 };
 
 class ServerApp {
@@ -29,6 +36,7 @@ class ServerApp {
   ~ServerApp();
   static Result<std::unique_ptr<ServerApp>> Start(ServerConfig config);
   int port() const;
+  std::string url() const;
   const ServerConfig& config() const;
   void Stop();
 
@@ -37,6 +45,9 @@ class ServerApp {
   explicit ServerApp(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The path of the running trainyard executable (agents run it too).
+std::string CurrentExecutable();
 
 // $TRAINYARD_STATE_DIR, else $XDG_STATE_HOME/trainyard, else ~/.local/state/trainyard.
 std::string DefaultStateDir();

@@ -20,6 +20,10 @@ struct ServerFlags {
   std::string tls_cert, tls_key;
   int64_t max_clock_skew = 300;
   int threads = 16;
+  std::vector<std::string> images;
+  int grace_period = 120;
+  int64_t heartbeat_timeout_ms = 3000;
+  bool no_namespaces = false;
 };
 
 Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
@@ -41,6 +45,16 @@ Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
   config.region = flags.region;
   config.account_id = flags.account_id;
   config.max_clock_skew_seconds = flags.max_clock_skew;
+  config.grace_period_seconds = flags.grace_period;
+  config.heartbeat_timeout_ms = flags.heartbeat_timeout_ms;
+  config.use_namespaces = !flags.no_namespaces;
+  for (const std::string& image : flags.images) {
+    size_t eq = image.find('=');
+    if (eq == std::string::npos || eq == 0 || image.size() <= eq + 1 || image[eq + 1] != '/') {
+      return MakeError(ErrorCode::kInvalidArgument, "--image takes NAME=/absolute/dir, got " + image);
+    }
+    config.images[image.substr(0, eq)] = image.substr(eq + 1);
+  }
   if (!flags.credentials_file.empty()) {
     TY_ASSIGN_OR_RETURN(config.credentials, LoadCredentialsFile(flags.credentials_file));
   } else if (const char* akid = std::getenv("AWS_ACCESS_KEY_ID"); akid && *akid) {
@@ -67,8 +81,7 @@ int RunServer(const ServerFlags& flags) {
     std::fprintf(stderr, "trainyard server: %s\n", app.error().message.c_str());
     return 1;
   }
-  std::string scheme = (*app)->config().http.tls_cert_file.empty() ? "http" : "https";
-  std::string url = scheme + "://" + config->http.host + ":" + std::to_string((*app)->port());
+  std::string url = (*app)->url();
   std::printf(
       "trainyard server listening on %s (region %s, state %s)\n"
       "Point the AWS CLI or boto3 at it with the access keys it was given:\n"
@@ -103,6 +116,14 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-clock-skew", flags->max_clock_skew, "Seconds a signature's time may be off")
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "HTTP worker threads")->capture_default_str();
+  cmd->add_option("--image", flags->images,
+                  "NAME=/dir: a TrainingImage name and the directory (with an executable `train`) it stands for");
+  cmd->add_option("--grace-period", flags->grace_period, "Seconds between SIGTERM and SIGKILL")
+      ->capture_default_str();
+  cmd->add_option("--heartbeat-timeout-ms", flags->heartbeat_timeout_ms,
+                  "An instance whose agent is silent this long is lost")->capture_default_str();
+  cmd->add_flag("--no-namespaces", flags->no_namespaces,
+                "Run instances without their own mount/UTS namespaces even as root");
   cmd->callback([flags, exit_code] { *exit_code = RunServer(*flags); });
 }
 

@@ -406,7 +406,12 @@ Result<Assignment> JobRun::Register(const std::string& host, const std::string& 
   wake_.notify_all();
   std::vector<std::string> hosts;
   for (const auto& [h, unused] : instances_) hosts.push_back(h);
-  return Assignment{name_, job_.arn, host, hosts, options_.region, job_.request, master_port_,
+  Json request = job_.request;
+  Json& algorithm = request["AlgorithmSpecification"];
+  if (auto image = options_.images.find(GetString(algorithm, "TrainingImage")); image != options_.images.end()) {
+    algorithm["TrainingImage"] = image->second;
+  }
+  return Assignment{name_, job_.arn, host, hosts, options_.region, request, master_port_,
                     options_.grace_period_seconds, options_.report_interval_ms, staging_uri_};
 }
 

@@ -45,6 +45,9 @@ struct JobRunOptions {
   int report_interval_ms = 250;
   int64_t max_log_bytes = 64 << 20;  // per job; later lines are dropped with a note
   int64_t tick_ms = 100;
+  // TrainingImage names the server maps to image directories (DESIGN.md:
+  // "a name that the server's configuration maps to such a directory").
+  std::map<std::string, std::string> images;
 };
 
 struct JobRunDeps {

@@ -1,6 +1,8 @@
 #include "controller/training_job_service.h"
 
+#include "controller/metric_parser.h"
 #include "model/training_job_rules.h"
+#include "storage/storage_uri.h"
 #include "model/training_job_view.h"
 
 namespace trainyard {
@@ -59,6 +61,28 @@ Result<JobQuery> QueryFrom(const Json& request) {
   return q;
 }
 
+// What the execution layer needs to be true of a request, checked before it
+// is accepted: regexes compile, storage URIs are usable.
+Status ValidateExecutable(const Json& request) {
+  const Json& algorithm = request.value("AlgorithmSpecification", Json::object());
+  TY_RETURN_IF_ERROR(MetricParser::Create(algorithm.value("MetricDefinitions", Json::array())));
+  auto check_uri = [](const Json& parent, const char* member, const char* where) -> Status {
+    if (!parent.is_object() || !parent.contains(member)) return Ok();
+    Result<StorageUri> uri = ParseStorageUri(GetString(parent, member));
+    if (!uri.ok()) return MakeError(ErrorCode::kInvalidArgument, std::string(where) + ": " + uri.error().message);
+    return Ok();
+  };
+  TY_RETURN_IF_ERROR(check_uri(request.value("OutputDataConfig", Json::object()), "S3OutputPath",
+                               "OutputDataConfig.S3OutputPath"));
+  TY_RETURN_IF_ERROR(check_uri(request.value("CheckpointConfig", Json::object()), "S3Uri", "CheckpointConfig.S3Uri"));
+  for (const Json& channel : request.value("InputDataConfig", Json::array())) {
+    const Json& source = channel.value("DataSource", Json::object());
+    TY_RETURN_IF_ERROR(check_uri(source.value("S3DataSource", Json::object()), "S3Uri",
+                                 "InputDataConfig.DataSource.S3DataSource.S3Uri"));
+  }
+  return Ok();
+}
+
 }  // namespace
 
 TrainingJobService::TrainingJobService(JobStore& store, const Clock& clock, JobLauncher& launcher,
@@ -67,6 +91,7 @@ TrainingJobService::TrainingJobService(JobStore& store, const Clock& clock, JobL
 
 Result<Json> TrainingJobService::CreateTrainingJob(const Json& request) {
   TY_RETURN_IF_ERROR(ValidateCreateTrainingJobRules(request));
+  TY_RETURN_IF_ERROR(ValidateExecutable(request));
   TY_ASSIGN_OR_RETURN(Json normalized, NormalizeCreateTrainingJob(request));
   TrainingJob job;
   job.name = GetString(request, "TrainingJobName");

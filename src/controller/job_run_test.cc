@@ -1,0 +1,248 @@
+// JobRun over real SQLite stores, a FakeBackend and a FakeClock: the test
+// plays the agents through the protocol and checks what the job record says.
+#include "controller/job_run.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "backend/fake_backend.h"
+#include "store/sqlite_job_store.h"
+#include "store/sqlite_log_store.h"
+
+namespace trainyard {
+namespace {
+
+class FakePacker : public ArtifactPacker {
+ public:
+  Result<std::string> StagingUri(const TrainingJob& job) override { return "file:///out/" + job.name + "/staging"; }
+  Result<std::string> Pack(const TrainingJob& job) override {
+    ++packed;
+    if (fail) return MakeError(ErrorCode::kUnavailable, "store down");
+    return "file:///out/" + job.name + "/output/model.tar.gz";
+  }
+  std::atomic<int> packed{0};
+  bool fail = false;
+};
+
+class JobRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("jobrun-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(SqliteJobStore::Open((dir_ / "db").string()).value());
+    logs_ = std::move(SqliteLogStore::Open((dir_ / "db").string()).value());
+    options_.instances_dir = (dir_ / "instances").string();
+    options_.tick_ms = 2;
+    options_.grace_period_seconds = 7;
+  }
+  void TearDown() override {
+    run_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void CreateJob(int instances, const Json& extra = Json::object()) {
+    TrainingJob job;
+    job.name = "job-1";
+    job.arn = "arn:aws:sagemaker:us-east-1:000000000000:training-job/job-1";
+    job.request = {{"TrainingJobName", "job-1"},
+                   {"AlgorithmSpecification",
+                    {{"TrainingImage", "/img"}, {"TrainingInputMode", "File"},
+                     {"MetricDefinitions", {{{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}}}}},
+                   {"ResourceConfig", {{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", instances}}},
+                   {"OutputDataConfig", {{"S3OutputPath", "file:///out"}}},
+                   {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}};
+    job.request.update(extra);
+    job.creation_time = job.last_modified_time = clock_.NowMs();
+    job.state = ApplyEvent(JobState{}, {JobEventKind::kCreated, ""}, clock_.NowMs()).value();
+    ASSERT_TRUE(store_->CreateJob(job, {}).ok());
+    run_ = std::make_unique<JobRun>("job-1", JobRunDeps{*store_, *logs_, backend_, packer_, clock_, ids_}, options_);
+    run_->Start();
+    ASSERT_TRUE(WaitFor([&] { return backend_.Get("algo-" + std::to_string(instances)).has_value(); }));
+    token_ = backend_.Get("algo-1")->launch.token;
+  }
+
+  // Waits (with a deadline) until `done` holds.
+  template <typename F>
+  bool WaitFor(F done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+
+  TrainingJob Job() { return store_->GetJob("job-1").value(); }
+  bool JobIs(SecondaryStatus s) { return Job().state.secondary == s; }
+
+  AgentCommand Report(const std::string& host, AgentPhase phase, std::optional<int> exit = std::nullopt,
+                      std::vector<LogLine> logs = {}, std::string failure = "") {
+    AgentReport r;
+    r.phase = phase;
+    r.exit_code = exit;
+    r.failure = std::move(failure);
+    r.logs = std::move(logs);
+    Result<AgentCommand> c = run_->Report(host, token_, r);
+    EXPECT_TRUE(c.ok()) << c.error().ToString();
+    return c.ok() ? *c : AgentCommand{};
+  }
+
+  void StartTraining(int instances) {
+    for (int i = 1; i <= instances; ++i) ASSERT_TRUE(run_->Register("algo-" + std::to_string(i), token_).ok());
+    ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kDownloading); }));
+    for (int i = 1; i <= instances; ++i) Report("algo-" + std::to_string(i), AgentPhase::kTraining);
+    ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kTraining); }));
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteJobStore> store_;
+  std::unique_ptr<SqliteLogStore> logs_;
+  FakeBackend backend_;
+  FakePacker packer_;
+  FakeClock clock_;
+  RandomIdGenerator ids_{42};
+  JobRunOptions options_;
+  std::unique_ptr<JobRun> run_;
+  std::string token_;
+};
+
+TEST_F(JobRunTest, AllInstancesSucceedThenUploadThenCompleted) {
+  CreateJob(2);
+  EXPECT_EQ(backend_.Get("algo-2")->launch.hosts, (std::vector<std::string>{"algo-1", "algo-2"}));
+  StartTraining(2);
+  clock_.AdvanceMs(5000);
+  Report("algo-1", AgentPhase::kTraining, std::nullopt, {{1, clock_.NowMs(), "stdout", "step=1 loss=0.5"}});
+  ASSERT_TRUE(WaitFor([&] { return !Job().final_metrics.empty(); }));
+  EXPECT_EQ(Job().final_metrics[0], (MetricDatum{"loss", 0.5, clock_.NowMs()}));
+  EXPECT_EQ(Report("algo-1", AgentPhase::kExited, 0).action, AgentAction::kContinue) << "waits for algo-2";
+  Report("algo-2", AgentPhase::kExited, 0);
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kUploading); }));
+  EXPECT_EQ(Report("algo-1", AgentPhase::kExited, 0).action, AgentAction::kUpload);
+  EXPECT_EQ(Report("algo-2", AgentPhase::kExited, 0).action, AgentAction::kUpload);
+  Report("algo-1", AgentPhase::kUploaded, 0);
+  Report("algo-2", AgentPhase::kUploaded, 0);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kCompleted; }));
+  TrainingJob job = Job();
+  EXPECT_EQ(job.model_artifacts, "file:///out/job-1/output/model.tar.gz");
+  EXPECT_EQ(job.training_time_seconds, 5);
+  EXPECT_EQ(job.billable_time_seconds, 10) << "two instances for five seconds";
+  EXPECT_EQ(Report("algo-1", AgentPhase::kUploaded, 0).action, AgentAction::kExit);
+  std::vector<SecondaryStatus> seen;
+  for (const StatusTransition& t : job.state.transitions) seen.push_back(t.status);
+  EXPECT_EQ(seen, (std::vector<SecondaryStatus>{SecondaryStatus::kStarting, SecondaryStatus::kDownloading,
+                                                SecondaryStatus::kTraining, SecondaryStatus::kUploading,
+                                                SecondaryStatus::kCompleted}));
+  std::vector<StoredLogLine> lines = logs_->ReadLogs("job-1", {}).value();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].host, "algo-1");
+}
+
+TEST_F(JobRunTest, NonZeroExitFailsWithTheFailureFileAndStopsTheOthers) {
+  CreateJob(2);
+  StartTraining(2);
+  Report("algo-2", AgentPhase::kExited, 3, {}, "CUDA out of memory");
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason, "AlgorithmError: CUDA out of memory");
+  AgentCommand c = Report("algo-1", AgentPhase::kTraining);
+  EXPECT_EQ(c.action, AgentAction::kStop);
+  EXPECT_EQ(c.grace_seconds, 7);
+  Report("algo-1", AgentPhase::kExited, 0);
+  ASSERT_TRUE(WaitFor([&] { return Report("algo-1", AgentPhase::kExited, 0).action == AgentAction::kExit; }));
+  EXPECT_EQ(packer_.packed.load(), 0) << "a failed job uploads nothing";
+}
+
+TEST_F(JobRunTest, ExitWithoutFailureFileNamesTheExitCode) {
+  CreateJob(1);
+  StartTraining(1);
+  Report("algo-1", AgentPhase::kExited, 2);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason, "AlgorithmError: , exit code: 2 (on algo-1)");
+}
+
+TEST_F(JobRunTest, StopRequestGivesSigtermThenUploadThenStopped) {
+  CreateJob(1);
+  StartTraining(1);
+  ASSERT_TRUE(store_->UpdateJob("job-1", [&](TrainingJob& j) -> Status {
+    j.state = ApplyEvent(j.state, {JobEventKind::kStopRequested, ""}, clock_.NowMs()).value();
+    return Ok();
+  }).ok());
+  run_->RequestStop();
+  ASSERT_TRUE(WaitFor([&] { return Report("algo-1", AgentPhase::kTraining).action == AgentAction::kStop; }));
+  Report("algo-1", AgentPhase::kExited, 0);
+  ASSERT_TRUE(WaitFor([&] { return Report("algo-1", AgentPhase::kExited, 0).action == AgentAction::kUpload; }));
+  Report("algo-1", AgentPhase::kUploaded, 0);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kStopped; }));
+  EXPECT_EQ(Job().state.secondary, SecondaryStatus::kStopped);
+  EXPECT_FALSE(Job().model_artifacts.empty());
+}
+
+TEST_F(JobRunTest, MaxRuntimeStopsTheJobAsMaxRuntimeExceeded) {
+  CreateJob(1, {{"StoppingCondition", {{"MaxRuntimeInSeconds", 60}}}});
+  StartTraining(1);
+  clock_.AdvanceMs(61'000);
+  ASSERT_TRUE(WaitFor([&] { return Report("algo-1", AgentPhase::kTraining).action == AgentAction::kStop; }));
+  EXPECT_EQ(Job().state.status, TrainingJobStatus::kStopping);
+  Report("algo-1", AgentPhase::kExited, 0);
+  ASSERT_TRUE(WaitFor([&] { return Report("algo-1", AgentPhase::kExited, 0).action == AgentAction::kUpload; }));
+  Report("algo-1", AgentPhase::kUploaded, 0);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kStopped; }));
+  EXPECT_EQ(Job().state.secondary, SecondaryStatus::kMaxRuntimeExceeded);
+}
+
+TEST_F(JobRunTest, SilentAgentIsLostAndTheJobFailsAsAPlatformError) {
+  CreateJob(2);
+  StartTraining(2);
+  clock_.AdvanceMs(2000);
+  Report("algo-1", AgentPhase::kTraining);
+  clock_.AdvanceMs(2000);  // algo-2 silent for 4 s > 3 s
+  Report("algo-1", AgentPhase::kTraining);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason.rfind("InternalServerError: instance algo-2 was lost: no heartbeat", 0), 0u)
+      << Job().state.failure_reason;
+}
+
+TEST_F(JobRunTest, DeadAgentIsLost) {
+  CreateJob(1);
+  StartTraining(1);
+  backend_.EndAgent("algo-1", 137);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_NE(Job().state.failure_reason.find("agent exited with status 137"), std::string::npos);
+}
+
+TEST_F(JobRunTest, AgentThatCannotPrepareFailsTheJobAsClientError) {
+  CreateJob(1);
+  ASSERT_TRUE(run_->Register("algo-1", token_).ok());
+  Report("algo-1", AgentPhase::kFailed, std::nullopt, {}, "TrainingImage /img has no executable train");
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason, "ClientError: TrainingImage /img has no executable train");
+}
+
+TEST_F(JobRunTest, WrongTokenOrHostIsRefused) {
+  CreateJob(1);
+  EXPECT_EQ(run_->Register("algo-1", "not-the-token").error().code, ErrorCode::kUnrecognizedClient);
+  EXPECT_EQ(run_->Register("algo-9", token_).error().code, ErrorCode::kUnrecognizedClient);
+  EXPECT_EQ(run_->Report("algo-1", "", AgentReport{}).error().code, ErrorCode::kUnrecognizedClient);
+}
+
+TEST_F(JobRunTest, ResentLogLinesAreStoredOnceAndTheLimitIsNoted) {
+  options_.max_log_bytes = 20;
+  CreateJob(1);
+  StartTraining(1);
+  AgentCommand c = Report("algo-1", AgentPhase::kTraining, std::nullopt,
+                          {{1, 1, "stdout", "0123456789"}, {2, 2, "stdout", "abc"}});
+  EXPECT_EQ(c.acked_seq, 2);
+  Report("algo-1", AgentPhase::kTraining, std::nullopt, {{2, 2, "stdout", "abc"}, {3, 3, "stdout", "0123456789"}});
+  std::vector<StoredLogLine> lines = logs_->ReadLogs("job-1", {}).value();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].text, "0123456789");
+  EXPECT_EQ(lines[1].text, "abc");
+  EXPECT_NE(lines[2].text.find("log storage limit"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainyard
