@@ -215,8 +215,10 @@ Result<std::vector<std::string>> BuildEnvironment(const Assignment& assignment,
   AddToolkitVariables(properties, channels, env);
   env["SM_CHECKPOINT_DIR"] = layout.checkpoint_dir.string();
 
-  const Json& job_env = assignment.request.contains("Environment")
-                            ? assignment.request["Environment"] : Json::object();
+  const Json no_env = Json::object();
+  auto found = assignment.request.find("Environment");
+  const Json& job_env =
+      found != assignment.request.end() && found->is_object() ? *found : no_env;
   for (const auto& [name, value] : job_env.items()) {
     if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
       return MakeError(ErrorCode::kInvalidArgument,

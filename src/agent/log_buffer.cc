@@ -63,6 +63,7 @@ LogBuffer::Batch LogBuffer::Take(size_t max_lines) {
 
 void LogBuffer::Ack(int64_t seq) {
   std::lock_guard lock(mu_);
+  acked_ = std::max(acked_, std::min(seq, next_seq_ - 1));
   while (!lines_.empty() && lines_.front().seq <= seq) {
     bytes_ -= Cost(lines_.front());
     lines_.pop_front();
@@ -83,6 +84,11 @@ size_t LogBuffer::buffered_lines() const {
 int64_t LogBuffer::total_dropped() const {
   std::lock_guard lock(mu_);
   return total_dropped_;
+}
+
+int64_t LogBuffer::last_acked() const {
+  std::lock_guard lock(mu_);
+  return acked_;
 }
 
 int64_t LogBuffer::last_seq() const {

@@ -70,6 +70,7 @@ class LogBuffer : public LineSink {
   size_t buffered_lines() const;
   int64_t total_dropped() const;   // over the buffer's life
   int64_t last_seq() const;        // seq of the newest stored line, 0 if none
+  int64_t last_acked() const;      // highest seq acknowledged (at most last_seq())
 
  private:
   static size_t Cost(const LogLine& line);
@@ -82,6 +83,7 @@ class LogBuffer : public LineSink {
   std::deque<LogLine> lines_;
   size_t bytes_ = 0;
   int64_t next_seq_ = 1;
+  int64_t acked_ = 0;
   int64_t unrecorded_drops_ = 0;  // drops not yet noted by an agent line
   int64_t unreported_drops_ = 0;  // drops not yet returned by Take()
   int64_t total_dropped_ = 0;

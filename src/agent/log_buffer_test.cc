@@ -34,8 +34,11 @@ TEST(LogBufferTest, UnackedLinesAreResentAndAckedOnesReleased) {
   auto batch = buffer.Take(10);
   ASSERT_EQ(batch.lines.size(), 3u);
   EXPECT_EQ(batch.lines.front().seq, 3);
+  EXPECT_EQ(buffer.last_acked(), 2);
   buffer.Ack(1);   // stale ack: harmless
+  EXPECT_EQ(buffer.last_acked(), 2);
   buffer.Ack(99);  // beyond the newest: releases everything
+  EXPECT_EQ(buffer.last_acked(), 5);
   EXPECT_EQ(buffer.buffered_lines(), 0u);
   EXPECT_EQ(buffer.buffered_bytes(), 0u);
   buffer.Append("stdout", "next");
