@@ -1,0 +1,295 @@
+#include "agent/agent_runner.h"
+
+#include <algorithm>
+#include <future>
+#include <thread>
+
+#include "agent/channel_download.h"
+#include "agent/contract_files.h"
+#include "agent/failure_file.h"
+#include "agent/submit_directory.h"
+#include "agent/utf8_cut.h"
+#include "common/log.h"
+#include "storage/transfer.h"
+
+namespace trainyard {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kFirstRegisterBackoff{500};
+constexpr int kMaxFlushReports = 1000;
+
+std::string Joined(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+}  // namespace
+
+void RealSleeper::SleepFor(milliseconds duration) { std::this_thread::sleep_for(duration); }
+
+AgentRunner::AgentRunner(AgentRunnerDeps deps, AgentRunnerOptions options)
+    : deps_(deps), options_(std::move(options)) {}
+
+AgentRunner::~AgentRunner() = default;
+
+milliseconds AgentRunner::Interval() const {
+  return backoff_.count() > 0 ? backoff_ : milliseconds(std::max(assignment_.report_interval_ms, 1));
+}
+
+void AgentRunner::Note(const std::string& text) {
+  LogInfo(text);
+  if (logs_) logs_->Append("agent", "[trainyard] " + text);
+}
+
+Status AgentRunner::RegisterWithRetry() {
+  const int64_t deadline = deps_.clock.MonotonicMs() + options_.register_timeout.count();
+  milliseconds backoff = kFirstRegisterBackoff;
+  while (true) {
+    Result<Assignment> assignment = deps_.transport.Register();
+    if (assignment.ok()) {
+      assignment_ = std::move(assignment).value();
+      return Ok();
+    }
+    if (assignment.error().code != ErrorCode::kUnavailable ||
+        deps_.clock.MonotonicMs() >= deadline) {
+      return assignment.error().WithContext("registering with the server");
+    }
+    LogWarning("registering with the server (will retry): " + assignment.error().ToString());
+    deps_.sleeper.SleepFor(backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+Status AgentRunner::Run() {
+  TY_RETURN_IF_ERROR(RegisterWithRetry());
+  logs_ = std::make_unique<LogBuffer>(deps_.clock, options_.log_buffer);
+  last_ok_report_ms_ = deps_.clock.MonotonicMs();
+  Note("preparing " + assignment_.host + " for training job " + assignment_.job_name);
+
+  Status prepared;
+  TY_ASSIGN_OR_RETURN(bool exit, RunWhileReporting([this] { return Prepare(); }, &prepared));
+  if (exit) return Ok();
+  if (!prepared.ok()) {
+    Fail(prepared.error());
+  } else if (stop_requested_) {
+    phase_ = AgentPhase::kExited;
+    failure_ = "stopped before the training program started";
+    Note(failure_);
+  } else {
+    StartProgram();
+  }
+
+  while (true) {
+    if (phase_ == AgentPhase::kExited && upload_requested_) {
+      phase_ = AgentPhase::kUploading;
+      report_now_ = true;
+      Note("uploading model/ and output/data/ to " + assignment_.staging_prefix);
+      Status uploaded;
+      TY_ASSIGN_OR_RETURN(exit, RunWhileReporting([this] { return Upload(); }, &uploaded));
+      if (exit) return Ok();
+      if (uploaded.ok()) {
+        phase_ = AgentPhase::kUploaded;
+        Note("upload complete");
+      } else {
+        Fail(uploaded.error().WithContext("uploading artifacts"));
+      }
+      report_now_ = true;
+    }
+    if (!report_now_) {
+      if (phase_ == AgentPhase::kTraining) {
+        if (auto status = process_->WaitFor(Interval())) OnExited(*status);
+      } else {
+        deps_.sleeper.SleepFor(Interval());
+      }
+    }
+    report_now_ = false;
+    TY_ASSIGN_OR_RETURN(exit, ReportAndObey());
+    if (exit) return Ok();
+  }
+}
+
+Status AgentRunner::Prepare() {
+  const Json& request = assignment_.request;
+  std::string local_path;
+  if (auto it = request.find("CheckpointConfig"); it != request.end()) {
+    local_path = GetString(*it, "LocalPath");
+  }
+  TY_ASSIGN_OR_RETURN(InstanceLayout layout, InstanceLayout::Make(options_.ml_root, local_path));
+  TY_RETURN_IF_ERROR(WriteContractFiles(assignment_, layout));
+  std::error_code ec;
+  fs::remove(layout.failure_file(), ec);  // an earlier attempt's, never this one's
+  TY_RETURN_IF_ERROR(DownloadChannels(assignment_, layout, deps_.opener));
+  TY_RETURN_IF_ERROR(StageSubmitDirectory(request, layout, deps_.opener));
+  TY_ASSIGN_OR_RETURN(LaunchSpec spec, BuildCommand(request, layout, options_.command));
+  TY_ASSIGN_OR_RETURN(std::vector<std::string> env,
+                      BuildEnvironment(assignment_, layout, options_.environment));
+  ProcessOptions launch;
+  launch.argv = std::move(spec.argv);
+  launch.working_dir = std::move(spec.working_dir);
+  launch.env = std::move(env);
+  launch_ = std::move(launch);
+  layout_ = std::move(layout);
+  return Ok();
+}
+
+void AgentRunner::StartProgram() {
+  Result<std::unique_ptr<TrainingProcess>> started = TrainingProcess::Start(*launch_, *logs_);
+  if (!started.ok()) {
+    Fail(started.error());
+    return;
+  }
+  process_ = std::move(started).value();
+  phase_ = AgentPhase::kTraining;
+  report_now_ = true;
+  Note("started " + Joined(launch_->argv) + " in " + launch_->working_dir.string());
+}
+
+void AgentRunner::Fail(const Error& error) {
+  std::string reason = (error.code == ErrorCode::kInvalidArgument ? "ClientError: "
+                                                                  : "InternalServerError: ") +
+                       error.message;
+  reason.resize(Utf8PrefixLength(reason, kMaxFailureBytes));
+  phase_ = AgentPhase::kFailed;
+  failure_ = reason;
+  report_now_ = true;
+  LogError(reason);
+  if (logs_) logs_->Append("agent", "[trainyard] " + reason);
+}
+
+void AgentRunner::OnExited(const ExitStatus& status) {
+  exit_ = status;
+  phase_ = AgentPhase::kExited;
+  report_now_ = true;
+  Result<std::string> failure = ReadFailureFile(layout_->failure_file());
+  if (failure.ok()) {
+    failure_ = *failure;
+  } else {
+    Note("cannot read the failure file: " + failure.error().message);
+  }
+  Note("the training program ended: " + status.ToString());
+}
+
+Status AgentRunner::Upload() {
+  TY_ASSIGN_OR_RETURN(StorageUri uri, ParseStorageUri(assignment_.staging_prefix));
+  TY_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, deps_.opener.Open(uri));
+  const std::pair<fs::path, const char*> dirs[] = {{layout_->model_dir(), "model"},
+                                                   {layout_->output_data_dir(), "data"}};
+  for (const auto& [dir, prefix] : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;  // removed by the program: nothing to keep
+    TY_RETURN_IF_ERROR(UploadDirectory(*store, dir.string(), prefix));
+  }
+  return Ok();
+}
+
+Result<bool> AgentRunner::RunWhileReporting(const std::function<Status()>& work, Status* result) {
+  std::future<Status> done = std::async(std::launch::async, work);
+  while (true) {
+    if (!report_now_ && done.wait_for(Interval()) == std::future_status::ready) break;
+    report_now_ = false;
+    Result<bool> exit = ReportAndObey();
+    if (!exit.ok() || *exit) {
+      done.wait();  // cannot be cancelled; its result no longer matters
+      if (!exit.ok()) return exit.error();
+      return true;
+    }
+  }
+  *result = done.get();
+  return false;
+}
+
+AgentReport AgentRunner::MakeReport() {
+  AgentReport report;
+  report.phase = phase_;
+  if (exit_) {
+    report.exit_code = exit_->exit_code;
+    report.exit_signal = exit_->signal;
+  }
+  report.failure = failure_;
+  LogBuffer::Batch batch = logs_->Take(options_.max_lines_per_report);
+  report.logs = std::move(batch.lines);
+  report.dropped_lines = batch.dropped_lines;
+  return report;
+}
+
+Result<bool> AgentRunner::ReportAndObey() {
+  AgentReport report = MakeReport();
+  Result<AgentCommand> reply = deps_.transport.Report(report);
+  const int64_t now = deps_.clock.MonotonicMs();
+  if (!reply.ok()) {
+    const Error& error = reply.error();
+    bool transient = error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kSerialization;
+    if (!transient) return GiveUp(error);
+    if (now - last_ok_report_ms_ >= options_.server_lost_timeout.count()) {
+      return GiveUp(error.WithContext("no report accepted for " +
+                                      std::to_string((now - last_ok_report_ms_) / 1000) + " s"));
+    }
+    milliseconds base(std::max(assignment_.report_interval_ms, 1));
+    backoff_ = std::min(std::max(backoff_ * 2, base * 2), options_.max_backoff);
+    LogWarning("reporting to the server (will retry): " + error.ToString());
+    return false;
+  }
+  last_ok_report_ms_ = now;
+  backoff_ = milliseconds(0);
+  logs_->Ack(reply->acked_seq);
+  return Obey(*reply);
+}
+
+Result<bool> AgentRunner::Obey(const AgentCommand& command) {
+  switch (command.action) {
+    case AgentAction::kContinue:
+      return false;
+    case AgentAction::kStop:
+      stop_requested_ = true;
+      if (phase_ == AgentPhase::kTraining && !stop_sent_) {
+        stop_sent_ = true;
+        Note("stopping the training program: SIGTERM, SIGKILL after " +
+             std::to_string(command.grace_seconds) + " s");
+        process_->Terminate(std::chrono::seconds(std::max(command.grace_seconds, 0)));
+      }
+      return false;
+    case AgentAction::kUpload:
+      if (phase_ == AgentPhase::kExited) upload_requested_ = true;
+      return false;
+    case AgentAction::kExit:
+      if (phase_ == AgentPhase::kTraining) {
+        process_->Kill();
+        OnExited(process_->Wait());
+      }
+      FlushLogs();
+      LogInfo("the server released " + assignment_.host + "; exiting");
+      return true;
+  }
+  return false;
+}
+
+// The server decides when to release an instance without knowing how many
+// lines are still buffered here: send them before going.
+void AgentRunner::FlushLogs() {
+  for (int i = 0; i < kMaxFlushReports && logs_->buffered_lines() > 0; ++i) {
+    AgentReport report = MakeReport();
+    int64_t before = logs_->last_acked();
+    Result<AgentCommand> reply = deps_.transport.Report(report);
+    if (!reply.ok()) {
+      LogWarning("sending the last log lines: " + reply.error().ToString());
+      return;
+    }
+    logs_->Ack(reply->acked_seq);
+    if (logs_->last_acked() == before) return;  // the server takes no more
+  }
+}
+
+Error AgentRunner::GiveUp(const Error& error) {
+  LogError("giving up on the server: " + error.ToString());
+  if (phase_ == AgentPhase::kTraining) {
+    process_->Terminate(std::chrono::seconds(std::max(assignment_.grace_period_seconds, 0)));
+    OnExited(process_->Wait());
+  }
+  return error.WithContext("lost the server");
+}
+
+}  // namespace trainyard

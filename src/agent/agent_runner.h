@@ -1,0 +1,124 @@
+// AgentRunner: one instance's part in a training job, from registration to
+// the server's "exit".
+//
+//   Register (retried with backoff while the server is unreachable)
+//     -> Preparing: /opt/ml files, channels, submit directory, command, env
+//          (any error: Failed, with "ClientError: ..." or
+//           "InternalServerError: ...")
+//     -> Training: the program runs; its output is shipped in every report
+//     -> Exited: exit code or signal, failure text from output/failure
+//     -> on "upload": Uploading -> Uploaded (model/ and output/data/ to
+//          <staging_prefix>/model/ and /data/), or Failed
+//     -> on "exit": send the log lines still buffered, then return.
+//   "stop" while training: SIGTERM to the program's group, SIGKILL after the
+//   command's grace_seconds. "stop" before the program started: it is never
+//   started; Exited without an exit code.
+//
+// A report goes out every report_interval_ms (the heartbeat) and at once when
+// the program exits; long steps (preparing, uploading) run on a worker thread
+// so that heartbeats continue. Reports that fail are retried with backoff
+// while training goes on; unacknowledged log lines are resent. When no report
+// has succeeded for `server_lost_timeout`, the server has given this instance
+// up: the program is stopped (SIGTERM, then SIGKILL after the grace period)
+// and Run returns kUnavailable.
+//
+// Thread safety: Run is called once, from one thread (the one whose lifetime
+// bounds the program's; see TrainingProcess).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/agent_transport.h"
+#include "agent/command.h"
+#include "agent/environment.h"
+#include "agent/instance_layout.h"
+#include "agent/log_buffer.h"
+#include "agent/process.h"
+#include "agent/store_opener.h"
+#include "common/clock.h"
+
+namespace trainyard {
+
+// How the runner pauses between reports when nothing else wakes it; tests
+// advance a FakeClock instead of sleeping.
+class Sleeper {
+ public:
+  virtual ~Sleeper() = default;
+  virtual void SleepFor(std::chrono::milliseconds duration) = 0;
+};
+
+class RealSleeper : public Sleeper {
+ public:
+  void SleepFor(std::chrono::milliseconds duration) override;
+};
+
+struct AgentRunnerOptions {
+  std::filesystem::path ml_root{kSageMakerMlRoot};  // the instance's /opt/ml
+  EnvironmentOptions environment;                    // MASTER_ADDR, CPUs, inherited PATH...
+  CommandOptions command;                            // interpreters for script mode
+  LogBufferOptions log_buffer;
+  size_t max_lines_per_report = 2000;
+  std::chrono::milliseconds register_timeout{std::chrono::minutes(10)};
+  std::chrono::milliseconds server_lost_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(10)};
+};
+
+// The seams the runner uses; all must outlive it.
+struct AgentRunnerDeps {
+  AgentTransport& transport;
+  ObjectStoreOpener& opener;  // channels, submit directory, staging prefix
+  const Clock& clock;         // timeouts and log timestamps
+  Sleeper& sleeper;
+};
+
+class AgentRunner {
+ public:
+  AgentRunner(AgentRunnerDeps deps, AgentRunnerOptions options);
+  ~AgentRunner();
+
+  // OK once the server says "exit". kUnavailable when registration or the
+  // server was lost for longer than allowed; kFailedPrecondition and others
+  // when the server refuses the agent.
+  Status Run();
+
+ private:
+  Status RegisterWithRetry();
+  Status Prepare();
+  void StartProgram();
+  void Fail(const Error& error);
+  void OnExited(const ExitStatus& status);
+  Status Upload();
+  Result<bool> RunWhileReporting(const std::function<Status()>& work, Status* result);
+  AgentReport MakeReport();
+  Result<bool> ReportAndObey();
+  void FlushLogs();
+  Result<bool> Obey(const AgentCommand& command);
+  Error GiveUp(const Error& error);
+  void Note(const std::string& text);
+  std::chrono::milliseconds Interval() const;
+
+  AgentRunnerDeps deps_;
+  const AgentRunnerOptions options_;
+  Assignment assignment_;
+  std::optional<InstanceLayout> layout_;
+  std::unique_ptr<LogBuffer> logs_;
+  std::optional<ProcessOptions> launch_;
+  std::unique_ptr<TrainingProcess> process_;
+
+  AgentPhase phase_ = AgentPhase::kPreparing;
+  std::optional<ExitStatus> exit_;
+  std::string failure_;
+  bool stop_requested_ = false;
+  bool upload_requested_ = false;
+  bool stop_sent_ = false;
+  bool report_now_ = true;  // a phase changed: report without waiting
+  int64_t last_ok_report_ms_ = 0;
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace trainyard
