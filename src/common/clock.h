@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace trainyard {
 
@@ -41,8 +43,16 @@ class FakeClock : public Clock {
   std::atomic<EpochMs> now_;
 };
 
-// Epoch seconds as the API sends them (fractional allowed).
+// Epoch seconds as the API sends them (fractional allowed). FromEpochSeconds
+// saturates: seconds outside EpochMs's range (a client may send 1e300) give
+// its minimum or maximum, and NaN gives 0, instead of an undefined conversion.
 inline double ToEpochSeconds(EpochMs ms) { return static_cast<double>(ms) / 1000.0; }
-inline EpochMs FromEpochSeconds(double s) { return static_cast<EpochMs>(s * 1000.0); }
+inline EpochMs FromEpochSeconds(double s) {
+  const double ms = s * 1000.0;
+  if (std::isnan(ms)) return 0;
+  if (ms >= 9223372036854775808.0) return std::numeric_limits<EpochMs>::max();  // 2^63
+  if (ms <= -9223372036854775808.0) return std::numeric_limits<EpochMs>::min();
+  return static_cast<EpochMs>(ms);
+}
 
 }  // namespace trainyard
