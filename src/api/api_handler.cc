@@ -89,6 +89,7 @@ Result<Json> ApiHandler::Dispatch(const HttpRequestView& request) const {
     return MakeError(ErrorCode::kUnknownOperation, "Unknown operation " + std::string(target));
   }
   TY_ASSIGN_OR_RETURN(Json json, ParseJson(body, {.max_depth = options_.max_json_depth}));
+  DropNullMembers(json);  // operations never see nulls
   TY_RETURN_IF_ERROR(ValidateRequest(operation, json));
   return it->second(json);
 }

@@ -47,6 +47,21 @@ Result<Json> ParseJson(std::string_view text, const JsonParseOptions& options) {
   return value;
 }
 
+void DropNullMembers(Json& value) {
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end();) {
+      if (it->is_null()) {
+        it = value.erase(it);
+      } else {
+        DropNullMembers(*it);
+        ++it;
+      }
+    }
+  } else if (value.is_array()) {
+    for (Json& item : value) DropNullMembers(item);
+  }
+}
+
 std::string DumpJson(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

@@ -23,6 +23,10 @@ struct JsonParseOptions {
 
 Result<Json> ParseJson(std::string_view text, const JsonParseOptions& options = {});
 
+// Removes object members whose value is null, at every depth: for the API a
+// null member means the same as an absent one (as botocore treats them).
+void DropNullMembers(Json& value);
+
 // Serialises without throwing: invalid UTF-8 in strings is replaced.
 std::string DumpJson(const Json& value);
 

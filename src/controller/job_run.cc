@@ -19,7 +19,7 @@ struct JobRun::InstanceState {
   int64_t last_report_ms = 0;  // monotonic
   int64_t launched_mono_ms = 0;
   EpochMs launched_at = 0;
-  EpochMs ended_at = 0;        // when its training process or the agent ended
+  EpochMs ended_at = 0;        // when it was lost, or released at the end of the job
   std::optional<int> exit_code;
   std::optional<int> exit_signal;
   std::string failure;
@@ -27,6 +27,7 @@ struct JobRun::InstanceState {
   bool lost = false;
   std::string lost_reason;
   bool agent_gone = false;
+  bool awaiting_reconnect = false;  // adopted after a server restart, not heard from yet
 
   bool exited() const {
     return lost || phase == AgentPhase::kExited || phase == AgentPhase::kUploading ||
@@ -141,7 +142,8 @@ Status JobRun::Setup() {
     state->ended_at = GetInt(r, "ended_ms").value_or(0);
     state->instance = deps_.backend.Adopt(GetString(r, "backend_id"), state->host);
     state->registered = true;
-    state->last_report_ms = now_mono;  // give it a heartbeat period to call in
+    state->last_report_ms = now_mono;
+    state->awaiting_reconnect = true;
     state->launched_mono_ms = now_mono;
     if (!state->instance) {
       state->lost = true;
@@ -273,7 +275,8 @@ void JobRun::DetectLostInstances() {
       if (phase_ == Phase::kFinishing || s->phase == AgentPhase::kUploaded) continue;
       s->lost = true;
       s->lost_reason = "its agent exited with status " + std::to_string(*agent_exit);
-    } else if (s->registered && now - s->last_report_ms > options_.heartbeat_timeout_ms) {
+    } else if (s->registered && now - s->last_report_ms > (s->awaiting_reconnect ? options_.reconnect_timeout_ms
+                                                                                : options_.heartbeat_timeout_ms)) {
       s->lost = true;
       s->lost_reason = "no heartbeat for " + std::to_string(now - s->last_report_ms) + " ms";
     } else if (!s->registered && now - s->launched_mono_ms > options_.register_timeout_ms) {
@@ -317,7 +320,13 @@ void JobRun::DecideOutcome() {
       (void)Apply(JobEventKind::kInternalError,
                   "instance " + lost->host + " was lost: " + lost->lost_reason);
     } else if (broken) {
-      (void)Apply(JobEventKind::kClientError, broken->failure);
+      // The agent says whose fault it was: "ClientError: ..." or "InternalServerError: ...".
+      constexpr std::string_view kInternal = "InternalServerError: ", kClient = "ClientError: ";
+      std::string_view reason = broken->failure;
+      bool internal = reason.substr(0, kInternal.size()) == kInternal;
+      if (internal) reason.remove_prefix(kInternal.size());
+      else if (reason.substr(0, kClient.size()) == kClient) reason.remove_prefix(kClient.size());
+      (void)Apply(internal ? JobEventKind::kInternalError : JobEventKind::kClientError, std::string(reason));
     } else if (failed) {
       (void)Apply(JobEventKind::kAlgorithmFailed,
                   AlgorithmFailure(failed->host, failed->exit_code, failed->exit_signal, failed->failure));
@@ -466,6 +475,7 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
     return MakeError(ErrorCode::kUnrecognizedClient, "unknown instance or token for job " + name_);
   }
   s->registered = true;
+  s->awaiting_reconnect = false;
   s->last_report_ms = deps_.clock.MonotonicMs();
   if (!s->lost) {
     if (report.phase != s->phase) wake_.notify_all();
@@ -474,7 +484,6 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
       s->exit_code = report.exit_code;
       s->exit_signal = report.exit_signal;
       s->failure = report.failure;
-      if (!s->ended_at) s->ended_at = deps_.clock.NowMs();
     }
   }
   IngestLogs(*s, report);

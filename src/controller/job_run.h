@@ -42,6 +42,9 @@ struct JobRunOptions {
   int grace_period_seconds = 120;  // SIGTERM to SIGKILL
   int64_t heartbeat_timeout_ms = 3000;
   int64_t register_timeout_ms = 60000;
+  // After a server restart, how long adopted agents have to call back (they
+  // back off while the server is away).
+  int64_t reconnect_timeout_ms = 30000;
   int report_interval_ms = 250;
   int64_t max_log_bytes = 64 << 20;  // per job; later lines are dropped with a note
   int64_t tick_ms = 100;

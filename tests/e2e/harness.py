@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -21,23 +22,27 @@ import botocore.credentials
 
 BIN = os.environ.get("TRAINYARD_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "trainyard")
+IMAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "images")
+QUICK_IMAGE = os.path.join(IMAGES, "quick")      # a program that succeeds at once
+SLEEPER_IMAGE = os.path.join(IMAGES, "sleeper")  # a program that runs until stopped
 ACCESS_KEY = "AKIDTRAINYARDTEST"
 SECRET_KEY = "trainyard-test-secret-key"
 REGION = "us-east-1"
 
 
 class Server:
-    def __init__(self, state_dir=None, extra_args=()):
+    def __init__(self, state_dir=None, extra_args=(), port=0):
         self.owns_dir = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="trainyard-e2e-")
-        self.extra_args = list(extra_args)
+        self.extra_args = ["--grace-period", "2"] + list(extra_args)
+        self.port = port
         self.proc = None
         self.url = None
 
     def start(self):
         env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
         self.proc = subprocess.Popen(
-            [BIN, "server", "--listen", "127.0.0.1:0", "--state-dir", self.state_dir] + self.extra_args,
+            [BIN, "server", "--listen", f"127.0.0.1:{self.port}", "--state-dir", self.state_dir] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         line = self.proc.stdout.readline()  # blocks until the socket is bound
         match = re.search(r"listening on (\S+)", line)
@@ -46,6 +51,25 @@ class Server:
             raise RuntimeError(f"server did not start: {line!r} {err!r}")
         self.url = match.group(1)
         return self
+
+    def kill_instances(self):
+        """Kills the agents this server started (they outlive a stopped server
+        by design, to be adopted by the next one) and everything in their sessions."""
+        marker = ("--server\0" + self.url + "\0").encode()
+        agents = set()
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if marker in f.read():
+                        agents.add(int(pid))
+            except OSError:
+                pass
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if os.getsid(int(pid)) in agents:
+                    os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -60,6 +84,7 @@ class Server:
 
     def cleanup(self):
         self.stop()
+        self.kill_instances()
         if self.owns_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
@@ -109,16 +134,33 @@ class Server:
             return e.code, (json.loads(payload) if payload else {}), dict(e.headers)
 
 
+def sleeper_request(name, **overrides):
+    """A job whose program runs until it is stopped."""
+    request = job_request(name, **overrides)
+    request["AlgorithmSpecification"]["TrainingImage"] = SLEEPER_IMAGE
+    return request
+
+
+def wait_for_status(sm, name, statuses, timeout=60):
+    """Polls DescribeTrainingJob until TrainingJobStatus is one of `statuses`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = sm.describe_training_job(TrainingJobName=name)
+        if job["TrainingJobStatus"] in statuses or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
 def job_request(name, **overrides):
     """A CreateTrainingJob request as a new (botocore 1.43) client sends it."""
     request = {
         "TrainingJobName": name,
         "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
-        "AlgorithmSpecification": {"TrainingImage": "/opt/trainyard/images/hello",
+        "AlgorithmSpecification": {"TrainingImage": QUICK_IMAGE,
                                    "TrainingInputMode": "File",
                                    "MetricDefinitions": [{"Name": "loss", "Regex": "loss=([0-9.]+)"}]},
         "HyperParameters": {"epochs": "3", "lr": "0.01"},
-        "OutputDataConfig": {"S3OutputPath": "file:///tmp/trainyard-out"},
+        "OutputDataConfig": {"S3OutputPath": "file://" + os.path.join(tempfile.gettempdir(), "trainyard-e2e-out")},
         "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         "Tags": [{"Key": "team", "Value": "ml"}],

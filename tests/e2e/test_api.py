@@ -9,7 +9,7 @@ import unittest
 
 import botocore.exceptions
 
-from harness import Server, job_request
+from harness import Server, job_request, sleeper_request, wait_for_status
 
 
 class ApiTest(unittest.TestCase):
@@ -31,7 +31,7 @@ class ApiTest(unittest.TestCase):
 
     def test_cli_create_describe_stop_with_cli_input_json(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(job_request("cli-job"), f)
+            json.dump(sleeper_request("cli-job"), f)
         rc, out, err = self.server.aws("create-training-job", "--cli-input-json", "file://" + f.name)
         os.unlink(f.name)
         self.assertEqual(rc, 0, err)
@@ -40,13 +40,13 @@ class ApiTest(unittest.TestCase):
         rc, job, err = self.server.aws("describe-training-job", "--training-job-name", "cli-job")
         self.assertEqual(rc, 0, err)
         self.assertEqual(job["TrainingJobStatus"], "InProgress")
-        self.assertEqual(job["SecondaryStatus"], "Starting")
         self.assertEqual(job["StoppingCondition"], {"MaxRuntimeInSeconds": 3600})
         self.assertEqual(job["HyperParameters"], {"epochs": "3", "lr": "0.01"})
         self.assertIsInstance(job["CreationTime"], (int, float))
         self.assertEqual(job["SecondaryStatusTransitions"][0]["Status"], "Starting")
         rc, _, err = self.server.aws("stop-training-job", "--training-job-name", "cli-job")
         self.assertEqual(rc, 0, err)
+        wait_for_status(self.sm, "cli-job", ("Stopped",))
         rc, job, _ = self.server.aws("describe-training-job", "--training-job-name", "cli-job")
         self.assertEqual(job["TrainingJobStatus"], "Stopped")
         rc, _, err = self.server.aws("stop-training-job", "--training-job-name", "cli-job")
@@ -93,9 +93,10 @@ class ApiTest(unittest.TestCase):
     # --- boto3 ---------------------------------------------------------------
 
     def test_boto3_lifecycle_and_filters(self):
-        self.sm.create_training_job(**job_request("boto-a"))
-        self.sm.create_training_job(**job_request("boto-b"))
+        self.sm.create_training_job(**sleeper_request("boto-a"))
+        self.sm.create_training_job(**sleeper_request("boto-b"))
         self.sm.stop_training_job(TrainingJobName="boto-b")
+        wait_for_status(self.sm, "boto-b", ("Stopped",))
         stopped = self.sm.list_training_jobs(NameContains="boto-", StatusEquals="Stopped")
         self.assertEqual([s["TrainingJobName"] for s in stopped["TrainingJobSummaries"]], ["boto-b"])
         self.assertIn("TrainingEndTime", stopped["TrainingJobSummaries"][0])
@@ -114,6 +115,7 @@ class ApiTest(unittest.TestCase):
         job = self.sm.describe_training_job(TrainingJobName="boto-a")
         self.assertEqual(job["ResourceConfig"]["KeepAlivePeriodInSeconds"], 600)
         self.assertIn("x-amzn-requestid", {k.lower() for k in job["ResponseMetadata"]["HTTPHeaders"]})
+        self.sm.stop_training_job(TrainingJobName="boto-a")
 
     def test_boto3_paginator_sees_every_job_once(self):
         for i in range(5):
@@ -179,21 +181,24 @@ class DurabilityTest(unittest.TestCase):
         try:
             sm = server.boto3()
             for i in range(20):
-                sm.create_training_job(**job_request(f"durable-{i}"))
+                make = sleeper_request if i == 3 else job_request
+                sm.create_training_job(**make(f"durable-{i}"))
             sm.stop_training_job(TrainingJobName="durable-3")
             server.kill9()
-            restarted = Server(state_dir=server.state_dir).start()
+            # Same address: the agents of running jobs call back where they were told.
+            restarted = Server(state_dir=server.state_dir, port=int(server.url.rsplit(":", 1)[1])).start()
             try:
                 sm = restarted.boto3()
                 pages = sm.get_paginator("list_training_jobs").paginate(NameContains="durable-")
                 names = {s["TrainingJobName"] for p in pages for s in p["TrainingJobSummaries"]}
                 self.assertEqual(names, {f"durable-{i}" for i in range(20)})
-                job = sm.describe_training_job(TrainingJobName="durable-3")
-                self.assertEqual(job["TrainingJobStatus"], "Stopped")
+                # The stop was recorded; the restarted server carries it out.
+                job = wait_for_status(sm, "durable-3", ("Stopped",))
+                self.assertEqual(job["TrainingJobStatus"], "Stopped", job.get("FailureReason"))
                 arn = job["TrainingJobArn"]
                 self.assertEqual(sm.list_tags(ResourceArn=arn)["Tags"], [{"Key": "team", "Value": "ml"}])
             finally:
-                restarted.stop()
+                restarted.cleanup()
         finally:
             server.cleanup()
 
@@ -202,10 +207,10 @@ class TrainyardCliTest(unittest.TestCase):
     def test_jobs_and_tags_commands(self):
         server = Server().start()
         try:
-            server.boto3().create_training_job(**job_request("cli-tool-job"))
+            server.boto3().create_training_job(**sleeper_request("cli-tool-job"))
             out = server.trainyard("jobs", "list")
             self.assertEqual(out.returncode, 0, out.stderr)
-            self.assertRegex(out.stdout, r"cli-tool-job\s+InProgress\s+Starting")
+            self.assertRegex(out.stdout, r"cli-tool-job\s+InProgress\s+(Starting|Downloading|Training)")
             out = server.trainyard("jobs", "describe", "cli-tool-job", "--json")
             self.assertEqual(json.loads(out.stdout)["TrainingJobName"], "cli-tool-job")
             out = server.trainyard("tags", "add", "cli-tool-job", "owner=me")
@@ -214,6 +219,7 @@ class TrainyardCliTest(unittest.TestCase):
             self.assertRegex(out.stdout, r"owner\s+me")
             out = server.trainyard("jobs", "stop", "cli-tool-job")
             self.assertEqual(out.returncode, 0, out.stderr)
+            wait_for_status(server.boto3(), "cli-tool-job", ("Stopped",))
             out = server.trainyard("jobs", "describe", "cli-tool-job")
             self.assertIn("Stopped / Stopped", out.stdout)
             out = server.trainyard("jobs", "describe", "missing-job")

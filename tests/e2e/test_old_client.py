@@ -6,7 +6,7 @@ import unittest
 
 import botocore
 
-from harness import Server, job_request
+from harness import Server, sleeper_request
 
 
 class OldClientTest(unittest.TestCase):
@@ -15,7 +15,7 @@ class OldClientTest(unittest.TestCase):
         server = Server().start()
         try:
             sm = server.boto3()
-            sm.create_training_job(**job_request("old-client-job"))
+            sm.create_training_job(**sleeper_request("old-client-job"))
             job = sm.describe_training_job(TrainingJobName="old-client-job")
             self.assertEqual(job["TrainingJobStatus"], "InProgress")
             self.assertEqual(job["ResourceConfig"]["VolumeSizeInGB"], 10)
