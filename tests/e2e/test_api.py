@@ -4,10 +4,15 @@
 import datetime
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 import unittest
 
+import boto3
 import botocore.exceptions
+
+import harness
 
 from harness import Server, job_request, sleeper_request, wait_for_status
 
@@ -201,6 +206,30 @@ class DurabilityTest(unittest.TestCase):
                 restarted.cleanup()
         finally:
             server.cleanup()
+
+
+class TlsTest(unittest.TestCase):
+    def test_https_with_a_certificate_the_clients_trust(self):
+        tmp = tempfile.mkdtemp(prefix="trainyard-tls-")
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        server = Server(extra_args=["--tls-cert", cert, "--tls-key", key]).start()
+        try:
+            self.assertTrue(server.url.startswith("https://"), server.url)
+            sm = boto3.client("sagemaker", endpoint_url=server.url, region_name="us-east-1", verify=cert,
+                              aws_access_key_id=harness.ACCESS_KEY, aws_secret_access_key=harness.SECRET_KEY)
+            sm.create_training_job(**job_request("tls-job"))
+            self.assertEqual(sm.describe_training_job(TrainingJobName="tls-job")["TrainingJobName"], "tls-job")
+            env = dict(server.client_env(), AWS_CA_BUNDLE=cert)
+            out = subprocess.run([harness.BIN, "jobs", "list", "--endpoint-url", server.url],
+                                 capture_output=True, text=True, env=env)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("tls-job", out.stdout)
+        finally:
+            server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 class TrainyardCliTest(unittest.TestCase):
