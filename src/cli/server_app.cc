@@ -102,6 +102,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   run_options.grace_period_seconds = config.grace_period_seconds;
   run_options.heartbeat_timeout_ms = config.heartbeat_timeout_ms;
   run_options.images = config.images;
+  run_options.max_log_bytes = config.max_log_bytes_per_job;
   impl->controller = std::make_unique<JobController>(
       JobRunDeps{*impl->store, *impl->logs, *impl->backend, *impl->packer, impl->clock, impl->ids},
       run_options);

@@ -29,6 +29,7 @@ struct ServerConfig {
   int grace_period_seconds = 120;        // SIGTERM to SIGKILL on stop and failure
   int64_t heartbeat_timeout_ms = 3000;   // an agent silent this long is lost
   bool use_namespaces = true;            // per-instance mount/UTS namespaces when root
+  int64_t max_log_bytes_per_job = 64 << 20;  // later output is dropped, with a note in the log
 };
 
 class ServerApp {

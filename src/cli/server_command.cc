@@ -24,6 +24,7 @@ struct ServerFlags {
   int grace_period = 120;
   int64_t heartbeat_timeout_ms = 3000;
   bool no_namespaces = false;
+  int64_t max_log_mib = 64;
 };
 
 Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
@@ -48,6 +49,7 @@ Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
   config.grace_period_seconds = flags.grace_period;
   config.heartbeat_timeout_ms = flags.heartbeat_timeout_ms;
   config.use_namespaces = !flags.no_namespaces;
+  config.max_log_bytes_per_job = flags.max_log_mib << 20;
   for (const std::string& image : flags.images) {
     size_t eq = image.find('=');
     if (eq == std::string::npos || eq == 0 || image.size() <= eq + 1 || image[eq + 1] != '/') {
@@ -122,6 +124,8 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--heartbeat-timeout-ms", flags->heartbeat_timeout_ms,
                   "An instance whose agent is silent this long is lost")->capture_default_str();
+  cmd->add_option("--max-log-mib", flags->max_log_mib, "Log storage per job; later output is dropped, with a note")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_flag("--no-namespaces", flags->no_namespaces,
                 "Run instances without their own mount/UTS namespaces even as root");
   cmd->callback([flags, exit_code] { *exit_code = RunServer(*flags); });

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Server, job_request
+from harness import Server, job_request, wait_for_status
 
 REPO = os.environ.get("TRAINYARD_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HELLO = os.path.join(REPO, "examples", "hello")
@@ -144,6 +144,25 @@ class JobsTest(unittest.TestCase):
         env = self.server.trainyard("logs", "verbatim-env").stdout
         self.assertIn("[algo-1] $(touch /tmp/pwned); `id` ../../etc \"quoted\" 'single'\n[algo-1] next line", env)
         self.assertFalse(os.path.exists("/tmp/pwned"))
+
+    def test_flooding_program_is_bounded_and_says_so(self):
+        server = Server(extra_args=["--max-log-mib", "1"]).start()
+        try:
+            sm = server.boto3()
+            request = job_request("flood")
+            request["AlgorithmSpecification"]["ContainerEntrypoint"] = ["/usr/bin/yes", "x" * 200]
+            request["StoppingCondition"] = {"MaxRuntimeInSeconds": 4}
+            sm.create_training_job(**request)
+            job = wait_for_status(sm, "flood", TERMINAL, timeout=120)
+            self.assertEqual((job["TrainingJobStatus"], job["SecondaryStatus"]), ("Stopped", "MaxRuntimeExceeded"))
+            logs = server.trainyard("logs", "flood").stdout
+            self.assertLess(len(logs), 3 << 20)
+            self.assertIn("log storage limit of 1 MiB reached", logs)
+            with open(f"/proc/{server.proc.pid}/status") as f:
+                rss_kb = int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
+            self.assertLess(rss_kb, 200 * 1024, "the server's peak memory stays bounded")
+        finally:
+            server.cleanup()
 
     def test_pytorch_ddp_on_two_instances(self):
         request = job_request(
