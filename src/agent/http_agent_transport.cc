@@ -37,6 +37,7 @@ Result<std::unique_ptr<HttpAgentTransport>> HttpAgentTransport::Create(
   auto [rs, ru] = seconds_and_micros(options.read_timeout);
   impl->client->set_connection_timeout(cs, cu);
   impl->client->set_read_timeout(rs, ru);
+  impl->client->set_tcp_nodelay(true);  // small requests: no Nagle delay
   impl->client->set_write_timeout(rs, ru);
   impl->client->set_keep_alive(true);
   impl->client->set_default_headers({{"X-Trainyard-Job", options.job_name},

@@ -72,6 +72,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& 
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(options.max_body_bytes * 4);
   server.set_keep_alive_max_count(1000);
+  // httplib writes headers and body separately; without this, Nagle's
+  // algorithm holds the body for the client's delayed ACK (~40 ms a response).
+  server.set_tcp_nodelay(true);
 
   // Every request goes through one handler (httplib reads the body only for
   // routed handlers, so a pre-routing hook would see none): registered routes
