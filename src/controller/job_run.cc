@@ -101,7 +101,7 @@ void JobRun::Shutdown() {
 
 void JobRun::Loop() {
   std::unique_lock lock(mu_);
-  if (Status s = Setup(); !s.ok()) {
+  if (Status s = Setup(lock); !s.ok()) {
     LogError("job " + name_ + ": " + s.error().ToString());
     (void)Apply(JobEventKind::kInternalError, s.error().message);
     phase_ = Phase::kDone;
@@ -116,7 +116,7 @@ void JobRun::Loop() {
 
 // Loads the job, then either launches its instances or adopts the ones an
 // earlier server process launched.
-Status JobRun::Setup() {
+Status JobRun::Setup(std::unique_lock<std::mutex>& lock) {
   TY_ASSIGN_OR_RETURN(job_, deps_.store.GetJob(name_));
   TY_ASSIGN_OR_RETURN(MetricParser parser, MetricParser::Create(
       job_.request.value("AlgorithmSpecification", Json::object()).value("MetricDefinitions", Json::array())));
@@ -129,7 +129,7 @@ Status JobRun::Setup() {
   }
   stop_requested_ = stop_requested_ || job_.state.status == TrainingJobStatus::kStopping;
   const Json& recorded = job_.details.value("instances", Json::array());
-  if (recorded.empty()) return Launch();
+  if (recorded.empty()) return Launch(lock);
 
   // Adopt: agents keep training while the server is away and report again.
   token_sha256_ = GetString(job_.details, "agent_token_sha256");
@@ -160,14 +160,23 @@ Status JobRun::Setup() {
   return Ok();
 }
 
-Status JobRun::Launch() {
-  int count = static_cast<int>(GetInt(job_.request.value("ResourceConfig", Json::object()), "InstanceCount").value_or(1));
-  std::string type = GetString(job_.request.value("ResourceConfig", Json::object()), "InstanceType");
+// Every instance is known (and can register) before any is started; the
+// lock is released while each agent is forked, so early agents register
+// while later ones start. Reconcile waits until all are launched.
+Status JobRun::Launch(std::unique_lock<std::mutex>& lock) {
+  const Json& resources = job_.request.value("ResourceConfig", Json::object());
+  int count = static_cast<int>(GetInt(resources, "InstanceCount").value_or(1));
+  std::string type = GetString(resources, "InstanceType");
   std::vector<std::string> hosts = HostNames(std::max(count, 1));
   token_ = deps_.ids.NewHex(32);
   token_sha256_ = Sha256Hex(token_);
   master_port_ = PickFreePort();
   TY_RETURN_IF_ERROR(Apply(JobEventKind::kLaunchingInstances));
+  for (const std::string& host : hosts) {
+    auto state = std::make_unique<InstanceState>();
+    state->host = host;
+    instances_[host] = std::move(state);
+  }
   for (const std::string& host : hosts) {
     std::string dir = options_.instances_dir + "/" + name_ + "/" + host;
     std::error_code ec;
@@ -175,13 +184,14 @@ Status JobRun::Launch() {
     std::filesystem::create_directories(dir, ec);
     if (ec) return MakeError(ErrorCode::kInternal, "creating " + dir + ": " + ec.message());
     InstanceLaunch launch{name_, host, hosts, type, dir, options_.server_url, token_};
-    TY_ASSIGN_OR_RETURN(std::unique_ptr<Instance> instance, deps_.backend.Launch(launch));
-    auto state = std::make_unique<InstanceState>();
-    state->host = host;
-    state->instance = std::move(instance);
-    state->launched_at = deps_.clock.NowMs();
-    state->launched_mono_ms = deps_.clock.MonotonicMs();
-    instances_[host] = std::move(state);
+    lock.unlock();
+    Result<std::unique_ptr<Instance>> instance = deps_.backend.Launch(launch);
+    lock.lock();
+    if (!instance.ok()) return instance.error();
+    InstanceState& state = *instances_[host];
+    state.instance = std::move(instance).value();
+    state.launched_at = deps_.clock.NowMs();
+    state.launched_mono_ms = deps_.clock.MonotonicMs();
   }
   TY_RETURN_IF_ERROR(UpdateDetails());
   phase_ = Phase::kRunning;
@@ -477,8 +487,8 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
   s->registered = true;
   s->awaiting_reconnect = false;
   s->last_report_ms = deps_.clock.MonotonicMs();
+  bool phase_changed = !s->lost && report.phase != s->phase;
   if (!s->lost) {
-    if (report.phase != s->phase) wake_.notify_all();
     s->phase = report.phase;
     if (report.phase == AgentPhase::kExited || report.phase == AgentPhase::kFailed) {
       s->exit_code = report.exit_code;
@@ -487,6 +497,9 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
     }
   }
   IngestLogs(*s, report);
+  // A phase change decides at once (e.g. the last exit starts the upload), so
+  // the reply carries the next command instead of the next heartbeat.
+  if (phase_changed) Reconcile();
   AgentCommand command = CommandFor(*s);
   command.acked_seq = s->acked_seq;
   return command;

@@ -81,9 +81,9 @@ class JobRun {
   enum class Phase { kLaunching, kRunning, kStopping, kUploading, kFinishing, kDone };
 
   void Loop();
-  Status Setup();
+  Status Setup(std::unique_lock<std::mutex>& lock);
   void Reconcile();
-  Status Launch();
+  Status Launch(std::unique_lock<std::mutex>& lock);
   void DetectLostInstances();
   void DecideOutcome();
   void FinishUpload();
