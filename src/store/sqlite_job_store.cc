@@ -86,8 +86,11 @@ struct ListStatement {
   std::vector<std::variant<int64_t, std::string>> params;
 };
 
+// The page's rows are chosen by rowid in a subquery that the (status,)
+// creation_time/name indexes cover, so filtering and ordering never read the
+// large record column; only the rows of the page are fetched whole.
 ListStatement BuildListStatement(const JobQuery& q, const std::optional<JobPageCursor>& cursor) {
-  ListStatement s{"SELECT record, name, creation_time, status FROM jobs WHERE 1", {}};
+  ListStatement s{"SELECT rowid FROM jobs WHERE 1", {}};
   auto where = [&s](const char* clause, auto value) {
     s.sql += clause;
     s.params.emplace_back(std::move(value));
@@ -117,9 +120,11 @@ ListStatement BuildListStatement(const JobQuery& q, const std::optional<JobPageC
     }
     s.params.emplace_back(cursor->name);
   }
-  s.sql += " ORDER BY ";
-  if (key) s.sql += key + order + ", ";
-  s.sql += "name" + order + " LIMIT ?";
+  std::string order_by = " ORDER BY ";
+  if (key) order_by += key + order + ", ";
+  order_by += "name" + order;
+  s.sql = "SELECT record, name, creation_time, status FROM jobs WHERE rowid IN (" + s.sql + order_by +
+          " LIMIT ?)" + order_by;
   s.params.emplace_back(int64_t{q.max_results} + 1);  // one more tells whether a page follows
   return s;
 }
