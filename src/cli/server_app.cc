@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "api/agent_endpoints.h"
+#include "api/training_job_operations.h"
 #include "backend/local_backend.h"
 #include "controller/job_controller.h"
 #include "controller/log_service.h"
@@ -37,22 +38,9 @@ struct ServerApp::Impl {
 namespace {
 
 void RegisterOperations(ApiHandler& api, TrainingJobService& service, LogService& logs) {
+  RegisterTrainingJobOperations(api, service);
   api.RegisterExtension("GetTrainingJobLogs",
                         [&logs](const Json& request) { return logs.GetTrainingJobLogs(request); });
-  using Method = Result<Json> (TrainingJobService::*)(const Json&);
-  const std::pair<const char*, Method> kOperations[] = {
-      {"CreateTrainingJob", &TrainingJobService::CreateTrainingJob},
-      {"DescribeTrainingJob", &TrainingJobService::DescribeTrainingJob},
-      {"ListTrainingJobs", &TrainingJobService::ListTrainingJobs},
-      {"StopTrainingJob", &TrainingJobService::StopTrainingJob},
-      {"UpdateTrainingJob", &TrainingJobService::UpdateTrainingJob},
-      {"AddTags", &TrainingJobService::AddTags},
-      {"ListTags", &TrainingJobService::ListTags},
-      {"DeleteTags", &TrainingJobService::DeleteTags},
-  };
-  for (const auto& [name, method] : kOperations) {
-    api.Register(name, [&service, method](const Json& request) { return (service.*method)(request); });
-  }
 }
 
 }  // namespace
