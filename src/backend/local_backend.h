@@ -5,8 +5,9 @@
 // /opt/ml, a generated hosts file (algo-1..N -> 127.0.0.1) on /etc/hosts, and
 // the hostname is algo-k. Without root, the agent gets the instance
 // directory's path as its /opt/ml and all instances share the host's view.
-// The seam for a per-instance network namespace is LocalBackendOptions::
-// network_namespace (set by the restart work; unused until then).
+// A per-instance network namespace (so that one instance can be cut off)
+// belongs in the child's setup beside the mount/UTS unshare in Launch, with
+// the server reachable over a bridge; it is not built yet.
 //
 // Agents run in their own session, so they outlive a server that is killed;
 // a restarted server adopts them by pid.
