@@ -1,14 +1,16 @@
 #include "cli/server_app.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
-#include "api/api_handler.h"
-#include "common/clock.h"
-#include "common/ids.h"
 #include "api/agent_endpoints.h"
+#include "api/api_handler.h"
 #include "api/training_job_operations.h"
 #include "backend/local_backend.h"
+#include "common/clock.h"
+#include "common/ids.h"
 #include "controller/job_controller.h"
 #include "controller/log_service.h"
 #include "controller/store_artifact_packer.h"
@@ -51,6 +53,13 @@ std::string CurrentExecutable() {
   return ec ? "trainyard" : self.string();
 }
 
+std::string DefaultAgentBinary() {
+  std::string self = CurrentExecutable();
+  std::filesystem::path lean = std::filesystem::path(self).parent_path() / "trainyard-agent";
+  std::error_code ec;
+  return std::filesystem::is_regular_file(lean, ec) && access(lean.c_str(), X_OK) == 0 ? lean.string() : self;
+}
+
 std::string DefaultStateDir() {
   if (const char* dir = std::getenv("TRAINYARD_STATE_DIR"); dir && *dir) return dir;
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::string(xdg) + "/trainyard";
@@ -80,7 +89,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   TY_ASSIGN_OR_RETURN(impl->store, SqliteJobStore::Open(db));
   TY_ASSIGN_OR_RETURN(impl->logs, SqliteLogStore::Open(db));
   impl->backend = std::make_unique<LocalBackend>(LocalBackendOptions{
-      .agent_binary = config.agent_binary.empty() ? CurrentExecutable() : config.agent_binary,
+      .agent_binary = config.agent_binary.empty() ? DefaultAgentBinary() : config.agent_binary,
       .use_namespaces = config.use_namespaces,
       .log_dir = ""});
   impl->packer = std::make_unique<StoreArtifactPacker>(config.state_dir + "/scratch");

@@ -24,7 +24,7 @@ struct ServerConfig {
   std::vector<Credential> credentials;   // at least one
   int64_t max_clock_skew_seconds = 300;
   // Execution on local instances.
-  std::string agent_binary;              // the trainyard executable agents run (default: this one)
+  std::string agent_binary;              // the executable agents run (default: DefaultAgentBinary())
   std::map<std::string, std::string> images;  // TrainingImage name -> directory
   int grace_period_seconds = 120;        // SIGTERM to SIGKILL on stop and failure
   int64_t heartbeat_timeout_ms = 3000;   // an agent silent this long is lost
@@ -49,6 +49,10 @@ class ServerApp {
 
 // The path of the running trainyard executable (agents run it too).
 std::string CurrentExecutable();
+
+// The agent instances run: `trainyard-agent` beside this executable (the agent
+// linked alone: less memory and start-up per instance), else this executable.
+std::string DefaultAgentBinary();
 
 // $TRAINYARD_STATE_DIR, else $XDG_STATE_HOME/trainyard, else ~/.local/state/trainyard.
 std::string DefaultStateDir();
