@@ -171,7 +171,14 @@ Status JobRun::Launch(std::unique_lock<std::mutex>& lock) {
   token_ = deps_.ids.NewHex(32);
   token_sha256_ = Sha256Hex(token_);
   master_port_ = PickFreePort();
-  TY_RETURN_IF_ERROR(Apply(JobEventKind::kLaunchingInstances));
+  if (Status launching = Apply(JobEventKind::kLaunchingInstances); !launching.ok()) {
+    // StopTrainingJob came before any instance existed: nothing to stop.
+    TY_ASSIGN_OR_RETURN(job_, deps_.store.GetJob(name_));
+    if (job_.state.status != TrainingJobStatus::kStopping) return launching;
+    TY_RETURN_IF_ERROR(Apply(JobEventKind::kStopCompleted));
+    phase_ = Phase::kDone;
+    return Ok();
+  }
   for (const std::string& host : hosts) {
     auto state = std::make_unique<InstanceState>();
     state->host = host;

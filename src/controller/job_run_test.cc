@@ -182,6 +182,21 @@ TEST_F(JobRunTest, StopRequestGivesSigtermThenUploadThenStopped) {
   EXPECT_FALSE(Job().model_artifacts.empty());
 }
 
+TEST_F(JobRunTest, StopBeforeAnyInstanceLaunchedEndsStoppedAtOnce) {
+  TrainingJob job;
+  job.name = "job-1";
+  job.arn = "arn:aws:sagemaker:us-east-1:000000000000:training-job/job-1";
+  job.request = {{"ResourceConfig", {{"InstanceCount", 2}}}, {"OutputDataConfig", {{"S3OutputPath", "file:///out"}}}};
+  job.state = ApplyEvent(JobState{}, {JobEventKind::kCreated, ""}, clock_.NowMs()).value();
+  job.state = ApplyEvent(job.state, {JobEventKind::kStopRequested, ""}, clock_.NowMs()).value();
+  ASSERT_TRUE(store_->CreateJob(job, {}).ok());
+  run_ = std::make_unique<JobRun>("job-1", JobRunDeps{*store_, *logs_, backend_, packer_, clock_, ids_}, options_);
+  run_->Start();
+  ASSERT_TRUE(WaitFor([&] { return run_->Done(); }));
+  EXPECT_EQ(Job().state.status, TrainingJobStatus::kStopped);
+  EXPECT_FALSE(backend_.Get("algo-1").has_value()) << "no instance was started";
+}
+
 TEST_F(JobRunTest, MaxRuntimeStopsTheJobAsMaxRuntimeExceeded) {
   CreateJob(1, {{"StoppingCondition", {{"MaxRuntimeInSeconds", 60}}}});
   StartTraining(1);
