@@ -14,18 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void Write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-std::string Read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 Assignment OneChannel(const std::string& uri, const std::string& distribution = "FullyReplicated") {
   Assignment a;
   a.host = "algo-1";
@@ -62,28 +50,28 @@ class ChannelDownloadTest : public ::testing::Test {
 };
 
 TEST_F(ChannelDownloadTest, ADirectoryChannelBringsEveryFileWithItsRelativePath) {
-  Write(data_ / "a.csv", "1,2");
-  Write(data_ / "sub" / "b.csv", "3,4");
-  Write(train_ / "stale.csv", "from an earlier attempt");
+  WriteTestFile(data_ / "a.csv", "1,2");
+  WriteTestFile(data_ / "sub" / "b.csv", "3,4");
+  WriteTestFile(train_ / "stale.csv", "from an earlier attempt");
   Status status = DownloadChannels(OneChannel("file://" + data_.string()), layout_, opener_);
   ASSERT_TRUE(status.ok()) << status.error().ToString();
-  EXPECT_EQ(Read(train_ / "a.csv"), "1,2");
-  EXPECT_EQ(Read(train_ / "sub" / "b.csv"), "3,4");
+  EXPECT_EQ(ReadTestFile(train_ / "a.csv"), "1,2");
+  EXPECT_EQ(ReadTestFile(train_ / "sub" / "b.csv"), "3,4");
   EXPECT_FALSE(fs::exists(train_ / "stale.csv"));
 }
 
 TEST_F(ChannelDownloadTest, AUriNamingOneFileBringsThatFile) {
-  Write(data_ / "only.csv", "x");
-  Write(data_ / "other.csv", "y");
+  WriteTestFile(data_ / "only.csv", "x");
+  WriteTestFile(data_ / "other.csv", "y");
   Status status = DownloadChannels(OneChannel("file://" + (data_ / "only.csv").string()), layout_,
                                    opener_);
   ASSERT_TRUE(status.ok()) << status.error().ToString();
-  EXPECT_EQ(Read(train_ / "only.csv"), "x");
+  EXPECT_EQ(ReadTestFile(train_ / "only.csv"), "x");
   EXPECT_FALSE(fs::exists(train_ / "other.csv"));
 }
 
 TEST_F(ChannelDownloadTest, ShardedByS3KeyGivesEachHostEveryNthObject) {
-  for (int i = 0; i < 5; ++i) Write(data_ / ("part-" + std::to_string(i)), std::to_string(i));
+  for (int i = 0; i < 5; ++i) WriteTestFile(data_ / ("part-" + std::to_string(i)), std::to_string(i));
   Assignment a = OneChannel("file://" + data_.string(), "ShardedByS3Key");
   a.hosts = {"algo-1", "algo-2"};
   a.host = "algo-2";
@@ -106,7 +94,7 @@ TEST_F(ChannelDownloadTest, MissingDataIsAClientErrorNamingTheChannel) {
 TEST_F(ChannelDownloadTest, UnservableChannelsAreClientErrors) {
   Assignment pipe = OneChannel("file://" + data_.string());
   pipe.request["InputDataConfig"][0]["InputMode"] = "Pipe";
-  Write(data_ / "a", "1");
+  WriteTestFile(data_ / "a", "1");
   std::vector<Assignment> cases = {OneChannel("s3://bucket/x"), OneChannel("file://relative"),
                                    OneChannel("http://x/y"), pipe};
   for (const Assignment& a : cases) {
@@ -117,7 +105,7 @@ TEST_F(ChannelDownloadTest, UnservableChannelsAreClientErrors) {
 }
 
 TEST_F(ChannelDownloadTest, AStoreOutageIsNotBlamedOnTheUser) {
-  Write(data_ / "a.csv", "1");
+  WriteTestFile(data_ / "a.csv", "1");
   FailingGetOpener opener;
   Status status = DownloadChannels(OneChannel("file://" + data_.string()), layout_, opener);
   ASSERT_FALSE(status.ok());

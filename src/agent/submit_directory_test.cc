@@ -14,18 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void Write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-std::string Read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 Json Request(const std::string& submit, const std::string& program = "\"train.py\"") {
   return {{"HyperParameters",
            {{"sagemaker_program", program}, {"sagemaker_submit_directory", submit}}}};
@@ -34,8 +22,8 @@ Json Request(const std::string& submit, const std::string& program = "\"train.py
 class SubmitDirectoryTest : public ::testing::Test {
  protected:
   SubmitDirectoryTest() {
-    Write(src_ / "train.py", "print('hi')\n");
-    Write(src_ / "lib" / "util.py", "X = 1\n");
+    WriteTestFile(src_ / "train.py", "print('hi')\n");
+    WriteTestFile(src_ / "lib" / "util.py", "X = 1\n");
   }
 
   TestDir dir_;
@@ -45,13 +33,13 @@ class SubmitDirectoryTest : public ::testing::Test {
 };
 
 TEST_F(SubmitDirectoryTest, ALocalDirectoryIsCopiedIntoTheCodeDir) {
-  Write(layout_.code_dir() / "stale.py", "old");
+  WriteTestFile(layout_.code_dir() / "stale.py", "old");
   for (const std::string& submit : {"\"" + src_.string() + "\"", "\"file://" + src_.string() + "\"",
                                     src_.string()}) {
     Status status = StageSubmitDirectory(Request(submit), layout_, opener_);
     ASSERT_TRUE(status.ok()) << submit << ": " << status.error().ToString();
-    EXPECT_EQ(Read(layout_.code_dir() / "train.py"), "print('hi')\n");
-    EXPECT_EQ(Read(layout_.code_dir() / "lib" / "util.py"), "X = 1\n");
+    EXPECT_EQ(ReadTestFile(layout_.code_dir() / "train.py"), "print('hi')\n");
+    EXPECT_EQ(ReadTestFile(layout_.code_dir() / "lib" / "util.py"), "X = 1\n");
     EXPECT_FALSE(fs::exists(layout_.code_dir() / "stale.py"));
   }
 }
@@ -62,18 +50,18 @@ TEST_F(SubmitDirectoryTest, AnArchiveIsExtracted) {
   Status status = StageSubmitDirectory(Request("\"file://" + archive.string() + "\""), layout_,
                                        opener_);
   ASSERT_TRUE(status.ok()) << status.error().ToString();
-  EXPECT_EQ(Read(layout_.code_dir() / "lib" / "util.py"), "X = 1\n");
+  EXPECT_EQ(ReadTestFile(layout_.code_dir() / "lib" / "util.py"), "X = 1\n");
 }
 
 TEST_F(SubmitDirectoryTest, TheProgramIsMadeExecutable) {
-  Write(src_ / "native", "#!/bin/sh\n");
+  WriteTestFile(src_ / "native", "#!/bin/sh\n");
   fs::permissions(src_ / "native", fs::perms::owner_read | fs::perms::owner_write);
   ASSERT_TRUE(StageSubmitDirectory(Request(src_.string(), "native"), layout_, opener_).ok());
   EXPECT_EQ(::access((layout_.code_dir() / "native").c_str(), X_OK), 0);
 }
 
 TEST_F(SubmitDirectoryTest, MissingOrBrokenSubmitDirectoriesAreClientErrors) {
-  Write(dir_.path() / "bad.tar.gz", "not an archive");
+  WriteTestFile(dir_.path() / "bad.tar.gz", "not an archive");
   fs::create_directories(dir_.path() / "empty");
   for (const std::string& submit :
        {(dir_.path() / "missing").string(), (dir_.path() / "missing.tar.gz").string(),
@@ -87,7 +75,7 @@ TEST_F(SubmitDirectoryTest, MissingOrBrokenSubmitDirectoriesAreClientErrors) {
 }
 
 TEST_F(SubmitDirectoryTest, NoSubmitDirectoryLeavesTheCodeDirAlone) {
-  Write(layout_.code_dir() / "baked-in.py", "");
+  WriteTestFile(layout_.code_dir() / "baked-in.py", "");
   ASSERT_TRUE(StageSubmitDirectory(Json::object(), layout_, opener_).ok());
   ASSERT_TRUE(StageSubmitDirectory({{"HyperParameters", {{"lr", "1"}}}}, layout_, opener_).ok());
   EXPECT_TRUE(fs::exists(layout_.code_dir() / "baked-in.py"));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -29,5 +31,19 @@ class TestDir {
  private:
   std::filesystem::path path_;
 };
+
+// Writes `text` to `path`, creating its parent directories.
+inline void WriteTestFile(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// The whole content of `path` ("" when it cannot be read).
+inline std::string ReadTestFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 }  // namespace trainyard
