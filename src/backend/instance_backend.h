@@ -37,7 +37,6 @@ class Instance {
   virtual std::optional<int> Poll() = 0;
   // Kills the agent and everything it started. Idempotent.
   virtual void Kill() = 0;
-  // Milliseconds since launch for billing is the runner's business; nothing here.
 };
 
 class InstanceBackend {
