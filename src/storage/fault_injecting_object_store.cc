@@ -11,6 +11,7 @@ std::string_view ToString(ObjectStoreOp op) {
     case ObjectStoreOp::kList: return "list";
     case ObjectStoreOp::kDelete: return "delete";
     case ObjectStoreOp::kHead: return "head";
+    case ObjectStoreOp::kCopy: return "copy";
   }
   return "unknown";
 }
@@ -78,6 +79,10 @@ Status FaultInjectingObjectStore::GetFile(std::string_view key, const std::strin
 
 Result<std::vector<ObjectInfo>> FaultInjectingObjectStore::List(std::string_view prefix) {
   return Intercept(ObjectStoreOp::kList, prefix, [&] { return inner_.List(prefix); });
+}
+
+Status FaultInjectingObjectStore::Copy(std::string_view from_key, std::string_view to_key) {
+  return Intercept(ObjectStoreOp::kCopy, to_key, [&] { return inner_.Copy(from_key, to_key); });
 }
 
 Status FaultInjectingObjectStore::Delete(std::string_view key) {

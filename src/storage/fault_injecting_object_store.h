@@ -24,7 +24,7 @@
 
 namespace trainyard {
 
-enum class ObjectStoreOp { kPut, kGet, kList, kDelete, kHead };
+enum class ObjectStoreOp { kPut, kGet, kList, kDelete, kHead, kCopy };
 std::string_view ToString(ObjectStoreOp op);
 
 struct ObjectStoreFault {
@@ -50,6 +50,7 @@ class FaultInjectingObjectStore : public ObjectStore {
   Status PutFile(std::string_view key, const std::string& local_path) override;
   Status GetFile(std::string_view key, const std::string& local_path) override;
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
+  Status Copy(std::string_view from_key, std::string_view to_key) override;
   Status Delete(std::string_view key) override;
   Result<ObjectInfo> Head(std::string_view key) override;
 
@@ -67,7 +68,7 @@ class FaultInjectingObjectStore : public ObjectStore {
 
   ObjectStore& inner_;
   mutable std::mutex mu_;
-  std::array<int, 5> calls_{};
+  std::array<int, 6> calls_{};
   std::vector<ArmedFault> faults_;
   int injected_ = 0;
 };

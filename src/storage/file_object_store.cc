@@ -157,22 +157,44 @@ Status FileObjectStore::PutFile(std::string_view key, const std::string& local_p
     return MakeError(ErrorCode::kInvalidArgument, local_path + " is not a regular file")
         .WithContext(context);
   }
-  Status status = CreateDirectories(root_);
+  Status status = WriteObject(*segments, source.get(), local_path);
   if (!status.ok()) return status.error().WithContext(context);
-  Result<UniqueFd> root_fd = OpenDirectory(root_);
-  if (!root_fd.ok()) return root_fd.error().WithContext(context);
+  return Ok();
+}
+
+Status FileObjectStore::Copy(std::string_view from_key, std::string_view to_key) {
+  const std::string context = "copying " + ObjectUri(from_key) + " to " + ObjectUri(to_key);
+  Result<std::vector<std::string>> from = KeySegments(from_key);
+  if (!from.ok()) return from.error().WithContext(context);
+  Result<std::vector<std::string>> to = KeySegments(to_key);
+  if (!to.ok()) return to.error().WithContext(context);
+  Result<UniqueFd> object = OpenObject(root_, *from);
+  if (!object.ok()) {
+    if (MeansMissing(object.error())) return NoSuchObject(ObjectUri(from_key));
+    return object.error().WithContext(context);
+  }
+  Status status = WriteObject(*to, object->get(), ObjectUri(from_key));
+  if (!status.ok()) return status.error().WithContext(context);
+  return Ok();
+}
+
+Status FileObjectStore::WriteObject(const std::vector<std::string>& segments, int source_fd,
+                                    const std::string& source_name) {
+  TY_RETURN_IF_ERROR(CreateDirectories(root_));
+  TY_ASSIGN_OR_RETURN(UniqueFd root_fd, OpenDirectory(root_));
   const auto copy = [&](int out_fd) -> Status {
-    if (lseek(source.get(), 0, SEEK_SET) != 0) return ErrnoError(errno, "seek " + local_path);
-    return CopyFdContents(source.get(), out_fd);
+    if (lseek(source_fd, 0, SEEK_SET) != 0) return ErrnoError(errno, "seek " + source_name);
+    return CopyFdContents(source_fd, out_fd);
   };
   // A concurrent Delete may remove a directory we just made; try again then.
+  Status status = Ok();
   for (int attempt = 0;; ++attempt) {
-    Result<UniqueFd> dir = OpenDirectoryBeneath(root_fd->get(), Parents(*segments), /*create=*/true);
-    status = dir.ok() ? WriteFileAtomically(dir->get(), segments->back(), 0644, copy) : dir.error();
+    Result<UniqueFd> dir = OpenDirectoryBeneath(root_fd.get(), Parents(segments), /*create=*/true);
+    status = dir.ok() ? WriteFileAtomically(dir->get(), segments.back(), 0644, copy) : dir.error();
     if (status.ok()) return Ok();
     if (status.error().code != ErrorCode::kNotFound || attempt == 2) break;
   }
-  return status.error().WithContext(context);
+  return status;
 }
 
 Status FileObjectStore::GetFile(std::string_view key, const std::string& local_path) {

@@ -34,11 +34,16 @@ class FileObjectStore : public ObjectStore {
   Status PutFile(std::string_view key, const std::string& local_path) override;
   Status GetFile(std::string_view key, const std::string& local_path) override;
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
+  Status Copy(std::string_view from_key, std::string_view to_key) override;
   Status Delete(std::string_view key) override;
   Result<ObjectInfo> Head(std::string_view key) override;
 
  private:
   std::string ObjectUri(std::string_view key) const;
+  // Writes the content of `source_fd` (from offset 0) as the object at
+  // `segments`, atomically; `source_name` names the source in errors.
+  Status WriteObject(const std::vector<std::string>& segments, int source_fd,
+                     const std::string& source_name);
 
   std::string root_;
 };

@@ -60,6 +60,12 @@ class ObjectStore {
   // prefix that matches nothing gives an empty list.
   virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
 
+  // Copies the object at `from_key` to `to_key` inside the store (for S3 a
+  // server-side CopyObject: no bytes pass through this process), replacing
+  // any object at `to_key`. Atomic like PutFile. kNotFound if `from_key` has
+  // no object.
+  virtual Status Copy(std::string_view from_key, std::string_view to_key) = 0;
+
   // Removes the object. Idempotent, as in S3: deleting a missing key is OK.
   virtual Status Delete(std::string_view key) = 0;
 

@@ -171,6 +171,27 @@ TEST_P(ObjectStoreContractTest, DeleteRemovesOnlyThatObjectAndIsIdempotent) {
   EXPECT_TRUE(ListKeys("").empty());
 }
 
+TEST_P(ObjectStoreContractTest, CopyDuplicatesAnObjectAndLeavesTheSource) {
+  std::string content = RandomBytes(300 * 1024 + 3, 7);
+  Put("live/model.pt", content);
+  Put("history/old", "to be replaced");
+  ASSERT_TRUE(store_->Copy("live/model.pt", "history/old").ok());
+  ASSERT_TRUE(store_->Copy("live/model.pt", "history/deep/new").ok());
+  EXPECT_TRUE(Get("history/old") == content);
+  EXPECT_TRUE(Get("history/deep/new") == content);
+  EXPECT_TRUE(Get("live/model.pt") == content);
+  Put("live/model.pt", "overwritten later");
+  EXPECT_TRUE(Get("history/old") == content) << "a copy must not change with its source";
+}
+
+TEST_P(ObjectStoreContractTest, CopyOfAMissingObjectIsNotFoundAndWritesNothing) {
+  Status status = store_->Copy("absent", "target");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(ListKeys("").empty());
+  EXPECT_EQ(store_->Copy("../x", "y").error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_P(ObjectStoreContractTest, MissingObjectIsNotFound) {
   Put("present/x", "x");
   std::string local = scratch_.Path("never-written");
