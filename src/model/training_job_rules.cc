@@ -140,6 +140,41 @@ void CheckChannels(const Json& request, std::vector<std::string>& problems) {
   }
 }
 
+// CheckpointConfig.LocalPath is where restores write and deletions are
+// mirrored from, so it must be a directory of the instance's own: beneath
+// /opt/ml (mapped to the instance's directory), spelled without "." or ".."
+// segments, and outside the directories the contract gives other meanings.
+void CheckCheckpoint(const Json& request, std::vector<std::string>& problems) {
+  const Json* checkpoint = Find(&request, "CheckpointConfig");
+  if (checkpoint == nullptr || Find(checkpoint, "LocalPath") == nullptr) return;
+  const std::string path = FindString(checkpoint, "LocalPath");
+  auto refuse = [&](const std::string& why) {
+    problems.push_back("CheckpointConfig.LocalPath '" + path + "' " + why);
+  };
+  if (path.empty() || path.front() != '/') return refuse("must be an absolute path");
+  std::vector<std::string> segments;
+  for (size_t start = 1; start <= path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string segment = path.substr(start, end - start);
+    const bool trailing_slash = segment.empty() && end == path.size();
+    if (!trailing_slash && (segment.empty() || segment == "." || segment == "..")) {
+      return refuse("must not contain empty, '.' or '..' segments");
+    }
+    if (!segment.empty()) segments.push_back(std::move(segment));
+    start = end + 1;
+  }
+  if (segments.size() < 3 || segments[0] != "opt" || segments[1] != "ml") {
+    return refuse("must be a directory beneath /opt/ml (each instance has its own /opt/ml)");
+  }
+  for (const char* reserved : {"input", "model", "output", "code"}) {
+    if (segments[2] == reserved) {
+      return refuse(std::string("must not be inside /opt/ml/") + reserved +
+                    ", which the training container contract uses for other data");
+    }
+  }
+}
+
 // Sets object[key] = value unless the member is present and not null.
 void SetDefault(Json& object, const char* key, Json value) {
   auto it = object.find(key);
@@ -165,6 +200,7 @@ Status ValidateCreateTrainingJobRules(const Json& request) {
   CheckResources(request, problems);
   CheckStopping(request, problems);
   CheckChannels(request, problems);
+  CheckCheckpoint(request, problems);
   if (problems.empty()) return Ok();
   std::string message;
   for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];

@@ -27,6 +27,9 @@ namespace trainyard {
 //  - a warm pool (ResourceConfig.KeepAlivePeriodInSeconds > 0) is not allowed
 //    with InstanceGroups or with EnableManagedSpotTraining;
 //  - InputDataConfig channel names are unique;
+//  - CheckpointConfig.LocalPath, when given, is an absolute path beneath
+//    /opt/ml without empty, "." or ".." segments, and not inside
+//    /opt/ml/input, /opt/ml/model, /opt/ml/output or /opt/ml/code;
 //  - a channel's CompressionType other than None, or RecordWrapperType other
 //    than None, needs Pipe input mode (the channel's InputMode, else
 //    AlgorithmSpecification.TrainingInputMode).

@@ -183,6 +183,31 @@ TEST(TrainingJobRulesTest, CrossFieldRules) {
        "ResourceConfig.InstanceCount must be at least 1 when ResourceConfig.InstanceGroups is not "
        "given; " +
            spot_needs_wait},
+      {"checkpoint path beneath /opt/ml",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "/opt/ml/checkpoints/run-1/"}}; },
+       ""},
+      {"relative checkpoint path",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "checkpoints"}}; },
+       "CheckpointConfig.LocalPath 'checkpoints' must be an absolute path"},
+      {"checkpoint path escaping with ..",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "/opt/ml/../../etc"}}; },
+       "CheckpointConfig.LocalPath '/opt/ml/../../etc' must not contain empty, '.' or '..' segments"},
+      {"checkpoint path outside /opt/ml",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "/etc"}}; },
+       "CheckpointConfig.LocalPath '/etc' must be a directory beneath /opt/ml (each instance has its "
+       "own /opt/ml)"},
+      {"checkpoint path is /opt/ml itself",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "/opt/ml/"}}; },
+       "CheckpointConfig.LocalPath '/opt/ml/' must be a directory beneath /opt/ml (each instance has "
+       "its own /opt/ml)"},
+      {"checkpoint path inside the model directory",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "/opt/ml/model/ckpt"}}; },
+       "CheckpointConfig.LocalPath '/opt/ml/model/ckpt' must not be inside /opt/ml/model, which the "
+       "training container contract uses for other data"},
+      {"checkpoint path inside the input directory",
+       [](Json& r) { r["CheckpointConfig"] = {{"S3Uri", "s3://b/c"}, {"LocalPath", "/opt/ml/input"}}; },
+       "CheckpointConfig.LocalPath '/opt/ml/input' must not be inside /opt/ml/input, which the "
+       "training container contract uses for other data"},
   };
   for (const RuleCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -232,7 +257,7 @@ TEST(TrainingJobRulesNormalizeTest, FillsSageMakersDefaultsAndDropsTags) {
 TEST(TrainingJobRulesNormalizeTest, KeepsValuesTheClientGave) {
   Json request = ValidRequest();
   request["StoppingCondition"] = {{"MaxRuntimeInSeconds", 600}, {"MaxWaitTimeInSeconds", 1200}};
-  request["CheckpointConfig"] = {{"S3Uri", "s3://b/ckpt"}, {"LocalPath", "/ckpt"}};
+  request["CheckpointConfig"] = {{"S3Uri", "s3://b/ckpt"}, {"LocalPath", "/opt/ml/ckpt"}};
   request["OutputDataConfig"]["CompressionType"] = "NONE";
   request["AlgorithmSpecification"]["EnableSageMakerMetricsTimeSeries"] = true;
   request["AlgorithmSpecification"]["TrainingInputMode"] = "Pipe";
