@@ -30,7 +30,50 @@ Json ToJson(const Assignment& a) {
   return {{"JobName", a.job_name}, {"JobArn", a.job_arn}, {"Host", a.host}, {"Hosts", a.hosts},
           {"Region", a.region}, {"Request", a.request}, {"MasterPort", a.master_port},
           {"GracePeriodSeconds", a.grace_period_seconds},
-          {"ReportIntervalMs", a.report_interval_ms}, {"StagingPrefix", a.staging_prefix}};
+          {"ReportIntervalMs", a.report_interval_ms}, {"StagingPrefix", a.staging_prefix},
+          {"CheckpointKeepLast", a.checkpoint_keep_last},
+          {"CheckpointFlushTimeoutSeconds", a.checkpoint_flush_timeout_seconds}};
+}
+
+Json ToJson(const CheckpointReport& c) {
+  return {{"Stage", c.stage},
+          {"Files", c.files},
+          {"Bytes", c.bytes},
+          {"LastSyncTime", c.last_sync_ms},
+          {"LagMs", c.lag_ms},
+          {"BacklogFiles", c.backlog_files},
+          {"BacklogBytes", c.backlog_bytes},
+          {"Retries", c.retries},
+          {"LastError", c.last_error},
+          {"LastErrorTime", c.last_error_ms},
+          {"LastSyncPoint", c.last_point},
+          {"RestoredSyncPoint", c.restored_point},
+          {"RestoredFiles", c.restored_files},
+          {"RestoredBytes", c.restored_bytes}};
+}
+
+Result<CheckpointReport> CheckpointReportFromJson(const Json& j) {
+  if (!j.is_object()) return BadShape("checkpoint report", "not an object");
+  CheckpointReport c;
+  try {
+    c.stage = j.at("Stage").get<std::string>();
+    c.files = j.value("Files", int64_t{0});
+    c.bytes = j.value("Bytes", int64_t{0});
+    c.last_sync_ms = j.value("LastSyncTime", int64_t{0});
+    c.lag_ms = j.value("LagMs", int64_t{0});
+    c.backlog_files = j.value("BacklogFiles", int64_t{0});
+    c.backlog_bytes = j.value("BacklogBytes", int64_t{0});
+    c.retries = j.value("Retries", int64_t{0});
+    c.last_error = j.value("LastError", "");
+    c.last_error_ms = j.value("LastErrorTime", int64_t{0});
+    c.last_point = j.value("LastSyncPoint", "");
+    c.restored_point = j.value("RestoredSyncPoint", "");
+    c.restored_files = j.value("RestoredFiles", int64_t{0});
+    c.restored_bytes = j.value("RestoredBytes", int64_t{0});
+  } catch (const Json::exception& e) {
+    return BadShape("checkpoint report", e.what());
+  }
+  return c;
 }
 
 Json ToJson(const AgentReport& r) {
@@ -42,6 +85,7 @@ Json ToJson(const AgentReport& r) {
     logs.push_back({{"Seq", l.seq}, {"Time", l.time_ms}, {"Stream", l.stream}, {"Text", l.text}});
   }
   j["Logs"] = std::move(logs);
+  if (r.checkpoint) j["Checkpoint"] = ToJson(*r.checkpoint);
   return j;
 }
 
@@ -63,6 +107,8 @@ Result<Assignment> AssignmentFromJson(const Json& j) {
     a.grace_period_seconds = j.at("GracePeriodSeconds").get<int>();
     a.report_interval_ms = j.at("ReportIntervalMs").get<int>();
     a.staging_prefix = j.at("StagingPrefix").get<std::string>();
+    a.checkpoint_keep_last = j.value("CheckpointKeepLast", 10);
+    a.checkpoint_flush_timeout_seconds = j.value("CheckpointFlushTimeoutSeconds", 600);
   } catch (const Json::exception& e) {
     return BadShape("assignment", e.what());
   }
@@ -83,6 +129,10 @@ Result<AgentReport> AgentReportFromJson(const Json& j) {
     for (const Json& l : j.value("Logs", Json::array())) {
       r.logs.push_back({l.at("Seq").get<int64_t>(), l.at("Time").get<int64_t>(),
                         l.at("Stream").get<std::string>(), l.at("Text").get<std::string>()});
+    }
+    if (j.contains("Checkpoint")) {
+      TY_ASSIGN_OR_RETURN(CheckpointReport checkpoint, CheckpointReportFromJson(j["Checkpoint"]));
+      r.checkpoint = std::move(checkpoint);
     }
   } catch (const Json::exception& e) {
     return BadShape("report", e.what());

@@ -44,6 +44,29 @@ struct Assignment {
   int grace_period_seconds = 120;   // SIGTERM to SIGKILL
   int report_interval_ms = 250;
   std::string staging_prefix;       // where to upload model/ and output/data/
+  // Checkpoints (used when the request has a CheckpointConfig):
+  int checkpoint_keep_last = 10;              // sync points kept per instance
+  int checkpoint_flush_timeout_seconds = 600; // how long a final flush may wait for the store
+};
+
+// What an instance's checkpoint sync is doing, for DescribeTrainingJob's
+// transitions and `trainyard jobs describe`.
+struct CheckpointReport {
+  std::string stage;            // "restoring" | "mirroring" | "flushing" | "flushed" | "failed"
+  int64_t files = 0;            // files mirrored now
+  int64_t bytes = 0;
+  int64_t last_sync_ms = 0;     // epoch ms of the last successful upload or point (0: never)
+  int64_t lag_ms = 0;           // age of the oldest change not yet durable
+  int64_t backlog_files = 0;    // changes waiting for the store
+  int64_t backlog_bytes = 0;
+  int64_t retries = 0;          // store operations retried so far
+  std::string last_error;       // empty when the last operation succeeded
+  int64_t last_error_ms = 0;
+  std::string last_point;       // id of the newest sync point written
+  std::string restored_point;   // what the restore used ("" when nothing or a plain copy)
+  int64_t restored_files = 0;
+  int64_t restored_bytes = 0;
+  bool operator==(const CheckpointReport&) const = default;
 };
 
 enum class AgentPhase { kPreparing, kTraining, kExited, kUploading, kUploaded, kFailed };
@@ -64,6 +87,7 @@ struct AgentReport {
   std::string failure;                // /opt/ml/output/failure (first 1024 bytes) or agent's reason
   std::vector<LogLine> logs;
   int64_t dropped_lines = 0;          // lines dropped by the agent since the last report
+  std::optional<CheckpointReport> checkpoint;  // only for jobs with a CheckpointConfig
 };
 
 enum class AgentAction {
@@ -85,6 +109,8 @@ std::string_view ToString(AgentAction action);
 Json ToJson(const Assignment& a);
 Json ToJson(const AgentReport& r);
 Json ToJson(const AgentCommand& c);
+Json ToJson(const CheckpointReport& c);
+Result<CheckpointReport> CheckpointReportFromJson(const Json& j);
 Result<Assignment> AssignmentFromJson(const Json& j);    // kSerialization on bad shape
 Result<AgentReport> AgentReportFromJson(const Json& j);
 Result<AgentCommand> AgentCommandFromJson(const Json& j);
