@@ -28,6 +28,8 @@ struct JobRun::InstanceState {
   std::string lost_reason;
   bool agent_gone = false;
   bool awaiting_reconnect = false;  // adopted after a server restart, not heard from yet
+  std::optional<CheckpointReport> checkpoint;  // the latest from the agent
+  int64_t checkpoint_persisted_ms = 0;         // monotonic; when it was last written to details
 
   bool exited() const {
     return lost || phase == AgentPhase::kExited || phase == AgentPhase::kUploading ||
@@ -220,7 +222,9 @@ Status JobRun::Apply(JobEventKind kind, const std::string& detail) {
 // Records the instances (for adoption after a restart) and billing.
 Status JobRun::UpdateDetails() {
   Json instances = Json::array();
+  Json checkpoints = Json::object();
   for (const auto& [host, s] : instances_) {
+    if (s->checkpoint) checkpoints[host] = ToJson(*s->checkpoint);
     Json r = {{"host", host}, {"backend_id", s->instance ? s->instance->Describe() : ""},
               {"launched_ms", s->launched_at}};
     if (s->ended_at) r["ended_ms"] = s->ended_at;
@@ -232,6 +236,7 @@ Status JobRun::UpdateDetails() {
     job.details["instances"] = instances;
     job.details["agent_token_sha256"] = token_sha256_;
     job.details["master_port"] = master_port_;
+    if (!checkpoints.empty()) job.details["checkpoints"] = checkpoints;
     return Ok();
   });
   if (!updated.ok()) return updated.error();
@@ -328,7 +333,8 @@ void JobRun::DecideOutcome() {
   if (phase_ == Phase::kRunning) {
     if (secondary == SecondaryStatus::kStarting && all_registered) {
       (void)Apply(JobEventKind::kPreparingInstances);
-      (void)Apply(JobEventKind::kDownloadingData);
+      (void)Apply(JobEventKind::kDownloadingData,
+                  CheckpointUri().empty() ? "" : "Downloading input data and restoring checkpoints from " + CheckpointUri());
     }
     if (job_.state.secondary == SecondaryStatus::kDownloading && all_training) {
       (void)Apply(JobEventKind::kTrainingStarted);
@@ -352,7 +358,8 @@ void JobRun::DecideOutcome() {
       phase_ = Phase::kStopping;  // SIGTERM the rest; no upload
       upload_after_stop_ = false;
     } else if (all_exited && all_ok) {
-      (void)Apply(JobEventKind::kTrainingSucceeded);
+      (void)Apply(JobEventKind::kTrainingSucceeded,
+                  CheckpointUri().empty() ? "" : "Uploading generated training model; checkpoints were flushed to " + CheckpointUri());
       phase_ = Phase::kUploading;
     } else {
       const Json& sc = job_.request.value("StoppingCondition", Json::object());
@@ -437,8 +444,18 @@ Result<Assignment> JobRun::Register(const std::string& host, const std::string& 
   if (auto image = options_.images.find(GetString(algorithm, "TrainingImage")); image != options_.images.end()) {
     algorithm["TrainingImage"] = image->second;
   }
-  return Assignment{name_, job_.arn, host, hosts, options_.region, request, master_port_,
-                    options_.grace_period_seconds, options_.report_interval_ms, staging_uri_};
+  return Assignment{name_,
+                    job_.arn,
+                    host,
+                    hosts,
+                    options_.region,
+                    request,
+                    master_port_,
+                    options_.grace_period_seconds,
+                    options_.report_interval_ms,
+                    staging_uri_,
+                    options_.checkpoint_keep_last,
+                    options_.checkpoint_flush_timeout_seconds};
 }
 
 void JobRun::IngestLogs(InstanceState& s, const AgentReport& report) {
@@ -484,6 +501,37 @@ void JobRun::IngestLogs(InstanceState& s, const AgentReport& report) {
   if (updated.ok()) job_ = std::move(updated).value();
 }
 
+std::string JobRun::CheckpointUri() const {
+  return GetString(job_.request.value("CheckpointConfig", Json::object()), "S3Uri");
+}
+
+// Keeps the instance's checkpoint state, writes it to the job record (at once
+// when its stage changes, else at most every checkpoint_persist_interval_ms),
+// and tells DescribeTrainingJob what the first completed restore brought back.
+void JobRun::IngestCheckpoint(InstanceState& s, const AgentReport& report) {
+  if (!report.checkpoint) return;
+  const CheckpointReport& now = *report.checkpoint;
+  bool stage_changed = !s.checkpoint || s.checkpoint->stage != now.stage;
+  s.checkpoint = now;
+  if (!restore_noted_ && now.stage != "restoring" && now.stage != "failed" &&
+      job_.state.secondary == SecondaryStatus::kDownloading) {
+    restore_noted_ = true;
+    std::string message = now.restored_files == 0
+        ? "Downloading input data; no checkpoints to restore from " + CheckpointUri()
+        : "Downloading input data; restored " + std::to_string(now.restored_files) + " checkpoint files (" +
+              std::to_string(now.restored_bytes) + " bytes) from " + CheckpointUri() +
+              (now.restored_point.empty() ? "" : " as of sync point " + now.restored_point);
+    (void)Apply(JobEventKind::kStatusMessage, message);
+  }
+  int64_t mono = deps_.clock.MonotonicMs();
+  if (stage_changed || mono - s.checkpoint_persisted_ms >= options_.checkpoint_persist_interval_ms) {
+    s.checkpoint_persisted_ms = mono;
+    if (Status updated = UpdateDetails(); !updated.ok()) {
+      LogWarning("job " + name_ + ": recording checkpoint state: " + updated.error().ToString());
+    }
+  }
+}
+
 Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& token,
                                     const AgentReport& report) {
   std::lock_guard lock(mu_);
@@ -504,6 +552,7 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
     }
   }
   IngestLogs(*s, report);
+  IngestCheckpoint(*s, report);
   // A phase change decides at once (e.g. the last exit starts the upload), so
   // the reply carries the next command instead of the next heartbeat.
   if (phase_changed) Reconcile();

@@ -48,6 +48,11 @@ struct JobRunOptions {
   int report_interval_ms = 250;
   int64_t max_log_bytes = 64 << 20;  // per job; later lines are dropped with a note
   int64_t tick_ms = 100;
+  int checkpoint_keep_last = 10;               // sync points kept per instance
+  int checkpoint_flush_timeout_seconds = 600;  // a final flush waits this long for the store
+  // How often an instance's checkpoint state is written to the job record
+  // while it changes only in figures (a stage change is written at once).
+  int64_t checkpoint_persist_interval_ms = 2000;
   // TrainingImage names the server maps to image directories (DESIGN.md:
   // "a name that the server's configuration maps to such a directory").
   std::map<std::string, std::string> images;
@@ -94,6 +99,8 @@ class JobRun {
   bool CheckToken(const std::string& token) const;
   AgentCommand CommandFor(InstanceState& instance) const;
   void IngestLogs(InstanceState& instance, const AgentReport& report);
+  void IngestCheckpoint(InstanceState& instance, const AgentReport& report);
+  std::string CheckpointUri() const;  // CheckpointConfig.S3Uri, "" when none
 
   const std::string name_;
   JobRunDeps deps_;
@@ -114,6 +121,7 @@ class JobRun {
   int64_t finishing_since_ms_ = 0;
   int64_t log_bytes_ = 0;
   bool log_limit_noted_ = false;
+  bool restore_noted_ = false;
   std::optional<MetricParser> metrics_;
   std::thread thread_;
 };

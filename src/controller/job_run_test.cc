@@ -260,5 +260,47 @@ TEST_F(JobRunTest, ResentLogLinesAreStoredOnceAndTheLimitIsNoted) {
   EXPECT_NE(lines[2].text.find("log storage limit"), std::string::npos);
 }
 
+TEST_F(JobRunTest, CheckpointRestoreAndFlushShowInTransitionsAndDetails) {
+  options_.heartbeat_timeout_ms = 60'000;
+  options_.checkpoint_keep_last = 4;
+  CreateJob(1, {{"CheckpointConfig", {{"S3Uri", "s3://bucket/ckpt"}, {"LocalPath", "/opt/ml/checkpoints"}}}});
+  Result<Assignment> assignment = run_->Register("algo-1", token_);
+  ASSERT_TRUE(assignment.ok());
+  EXPECT_EQ(assignment->checkpoint_keep_last, 4);
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kDownloading); }));
+  EXPECT_EQ(Job().state.transitions.back().message,
+            "Downloading input data and restoring checkpoints from s3://bucket/ckpt");
+
+  AgentReport r;
+  r.phase = AgentPhase::kPreparing;
+  r.checkpoint = CheckpointReport{};
+  r.checkpoint->stage = "restoring";
+  ASSERT_TRUE(run_->Report("algo-1", token_, r).ok());
+  r.phase = AgentPhase::kTraining;
+  r.checkpoint->stage = "mirroring";
+  r.checkpoint->files = r.checkpoint->restored_files = 2;
+  r.checkpoint->bytes = r.checkpoint->restored_bytes = 300;
+  r.checkpoint->restored_point = "1764279000123-algo-1";
+  ASSERT_TRUE(run_->Report("algo-1", token_, r).ok());
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kTraining); }));
+  const auto& transitions = Job().state.transitions;
+  EXPECT_EQ(transitions[transitions.size() - 2].message,
+            "Downloading input data; restored 2 checkpoint files (300 bytes) from s3://bucket/ckpt as of sync "
+            "point 1764279000123-algo-1");
+  Json recorded = Job().details["checkpoints"]["algo-1"];
+  EXPECT_EQ(recorded["Stage"], "mirroring");
+  EXPECT_EQ(recorded["Files"], 2);
+
+  r.phase = AgentPhase::kExited;
+  r.exit_code = 0;
+  r.checkpoint->stage = "flushed";
+  r.checkpoint->last_point = "1764279009999-algo-1";
+  ASSERT_TRUE(run_->Report("algo-1", token_, r).ok());
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kUploading); }));
+  EXPECT_EQ(Job().state.transitions.back().message,
+            "Uploading generated training model; checkpoints were flushed to s3://bucket/ckpt");
+  EXPECT_EQ(Job().details["checkpoints"]["algo-1"]["LastSyncPoint"], "1764279009999-algo-1");
+}
+
 }  // namespace
 }  // namespace trainyard

@@ -124,7 +124,7 @@ bool ApplyInProgress(JobState& s, const JobEvent& event, EpochMs now) {
     case Kind::kDownloadingData:
       if (!starting) return false;
       MarkWorkStarted(s, now);
-      Enter(s, Secondary::kDownloading, "Downloading input data", now);
+      Enter(s, Secondary::kDownloading, OrDefault(event.detail, "Downloading input data"), now);
       return true;
     case Kind::kTrainingStarted:
       if (!starting && at != Secondary::kDownloading) return false;
@@ -134,7 +134,7 @@ bool ApplyInProgress(JobState& s, const JobEvent& event, EpochMs now) {
       return true;
     case Kind::kTrainingSucceeded:
       if (at != Secondary::kTraining) return false;
-      Enter(s, Secondary::kUploading, "Uploading generated training model", now);
+      Enter(s, Secondary::kUploading, OrDefault(event.detail, "Uploading generated training model"), now);
       return true;
     case Kind::kUploadCompleted:
       if (at != Secondary::kUploading) return false;

@@ -87,9 +87,9 @@ enum class JobEventKind {
   kCreated,             // InProgress/Starting "Starting the training job"
   kLaunchingInstances,  // Starting "Launching requested ML instances"
   kPreparingInstances,  // Starting "Preparing the instances for training"
-  kDownloadingData,     // Downloading "Downloading input data"
+  kDownloadingData,     // Downloading "Downloading input data" (or the detail, when given)
   kTrainingStarted,     // Training "Training image download completed. Training in progress."
-  kTrainingSucceeded,   // Uploading "Uploading generated training model"
+  kTrainingSucceeded,   // Uploading "Uploading generated training model" (or the detail)
   kUploadCompleted,     // Completed, or Stopped/MaxRuntimeExceeded when stopping
   kAlgorithmFailed,     // Failed, reason "AlgorithmError: <detail>"
   kClientError,         // Failed, reason "ClientError: <detail>"

@@ -311,6 +311,15 @@ TEST(JobStateMachineTest, TerminalStatesCloseEveryTransition) {
   }
 }
 
+TEST(JobStateMachineTest, DownloadingAndUploadingMessagesCanSayMore) {
+  JobState s = Drive({{Kind::kCreated, ""}, {Kind::kDownloadingData, ""}});
+  EXPECT_EQ(s.transitions.back().message, "Downloading input data");
+  s = Drive({{Kind::kCreated, ""}, {Kind::kDownloadingData, "Downloading input data and restoring checkpoints"},
+             {Kind::kTrainingStarted, ""}, {Kind::kTrainingSucceeded, "Uploading model and checkpoints"}});
+  EXPECT_EQ(s.transitions[1].message, "Downloading input data and restoring checkpoints");
+  EXPECT_EQ(s.transitions.back().message, "Uploading model and checkpoints");
+}
+
 TEST(JobStateMachineTest, RestartsCountKeepInProgressAndStartAgain) {
   const std::string cause = "Restarting: instance algo-2 failed health check gpu; replaced";
   JobState s = Drive({{Kind::kCreated, ""}, {Kind::kDownloadingData, ""},
