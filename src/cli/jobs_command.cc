@@ -79,6 +79,49 @@ void PrintDescription(const Json& job) {
   }
 }
 
+std::string FormatBytes(int64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+  return text;
+}
+
+// The checkpoint sync state each instance last reported.
+void PrintCheckpoints(const Json& execution) {
+  if (!execution.contains("CheckpointConfig")) return;
+  const Json& config = execution["CheckpointConfig"];
+  std::printf("\nCheckpoints:    %s <- %s\n", GetString(config, "S3Uri").c_str(),
+              GetString(config, "LocalPath", "/opt/ml/checkpoints").c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const Json& instance : execution.value("Instances", Json::array())) {
+    if (!instance.contains("Checkpoint")) continue;
+    const Json& c = instance["Checkpoint"];
+    int64_t last_sync = GetInt(c, "LastSyncTime").value_or(0);
+    std::string backlog = std::to_string(GetInt(c, "BacklogFiles").value_or(0)) + " files / " +
+                          FormatBytes(GetInt(c, "BacklogBytes").value_or(0));
+    std::string error = GetString(c, "LastError");
+    rows.push_back({GetString(instance, "InstanceName"), GetString(c, "Stage"),
+                    std::to_string(GetInt(c, "Files").value_or(0)), FormatBytes(GetInt(c, "Bytes").value_or(0)),
+                    last_sync ? FormatTime(static_cast<double>(last_sync) / 1000) : "never",
+                    std::to_string(GetInt(c, "LagMs").value_or(0)) + " ms", backlog,
+                    GetString(c, "LastSyncPoint"), error.empty() ? "-" : error});
+  }
+  if (rows.empty()) {
+    std::printf("  (no instance has reported yet)\n");
+    return;
+  }
+  std::printf("%s", RenderTable({"INSTANCE", "STAGE", "FILES", "BYTES", "LAST SYNC", "LAG", "BACKLOG",
+                                 "SYNC POINT", "LAST ERROR"},
+                                rows)
+                        .c_str());
+}
+
 }  // namespace
 
 void AddJobsCommand(CLI::App& app, ClientFlags& flags, int* exit_code) {
@@ -104,8 +147,15 @@ void AddJobsCommand(CLI::App& app, ClientFlags& flags, int* exit_code) {
   describe->callback([&flags, name, exit_code] {
     *exit_code = WithClient(flags, [&](ApiClient& c) -> Status {
       TY_ASSIGN_OR_RETURN(Json job, c.Call("DescribeTrainingJob", {{"TrainingJobName", *name}}));
-      if (flags.json) std::printf("%s\n", job.dump(2).c_str());
-      else PrintDescription(job);
+      TY_ASSIGN_OR_RETURN(Json execution,
+                          c.Call("Trainyard.DescribeTrainingJobExecution", {{"TrainingJobName", *name}}));
+      if (flags.json) {
+        job["Trainyard"] = execution;
+        std::printf("%s\n", job.dump(2).c_str());
+        return Ok();
+      }
+      PrintDescription(job);
+      PrintCheckpoints(execution);
       return Ok();
     });
   });

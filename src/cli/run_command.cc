@@ -38,7 +38,7 @@ Result<std::string> Submit(ApiClient& client, Json request) {
   return GetString(request, "TrainingJobName");
 }
 
-void PrintOutcome(const Json& job, const std::string& state_dir) {
+void PrintOutcome(const Json& job) {
   std::string status = GetString(job, "TrainingJobStatus");
   std::printf("\nTraining job %s: %s", GetString(job, "TrainingJobName").c_str(), status.c_str());
   if (job.contains("TrainingTimeInSeconds")) {
@@ -50,13 +50,10 @@ void PrintOutcome(const Json& job, const std::string& state_dir) {
   if (job.contains("FailureReason")) std::printf("Failure reason: %s\n", GetString(job, "FailureReason").c_str());
   std::string model = GetString(job.value("ModelArtifacts", Json::object()), "S3ModelArtifacts");
   if (!model.empty()) std::printf("Model:       %s\n", model.c_str());
-  // Checkpoints stay in each instance's directory until mirroring to
-  // CheckpointConfig.S3Uri exists.
-  std::string instances = state_dir + "/instances/" + GetString(job, "TrainingJobName");
   const Json& checkpoints = job.value("CheckpointConfig", Json::object());
   if (checkpoints.contains("S3Uri")) {
-    std::printf("Checkpoints: %s/algo-*/ml/checkpoints (the instances' %s)\n", instances.c_str(),
-                GetString(checkpoints, "LocalPath").c_str());
+    std::string uri = GetString(checkpoints, "S3Uri");
+    std::printf("Checkpoints: %s (see `trainyard checkpoints list %s`)\n", uri.c_str(), uri.c_str());
   }
 }
 
@@ -106,7 +103,7 @@ int Run(const RunFlags& flags) {
     std::fprintf(stderr, "trainyard run: %s\n", job.error().message.c_str());
     return 1;
   }
-  PrintOutcome(*job, config.state_dir);
+  PrintOutcome(*job);
   return GetString(*job, "TrainingJobStatus") == "Completed" ? 0 : 1;
 }
 

@@ -93,6 +93,12 @@ void ResolvePaths(Json& r) {
   if (!submit.empty() && submit.find("://") == std::string::npos && submit[0] != '/') {
     hps["sagemaker_submit_directory"] = Absolute(submit);
   }
+  // A local folder for checkpoints or output: "./ckpt" or "/srv/ckpt".
+  for (auto [object, member] : {std::pair{"CheckpointConfig", "S3Uri"}, std::pair{"OutputDataConfig", "S3OutputPath"}}) {
+    if (!r.contains(object) || !r[object].is_object()) continue;
+    std::string uri = GetString(r[object], member);
+    if (!uri.empty() && uri.find("://") == std::string::npos) r[object][member] = "file://" + Absolute(uri);
+  }
   Json& algorithm = r["AlgorithmSpecification"];
   std::string image = GetString(algorithm, "TrainingImage");
   if (!image.empty() && image[0] != '/' && IsImageDir(image)) algorithm["TrainingImage"] = Absolute(image);

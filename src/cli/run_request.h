@@ -2,7 +2,8 @@
 // (the JSON `aws sagemaker create-training-job --cli-input-json` takes) and
 // estimator-style flags, which override the file. Relative local paths are
 // made absolute against the current directory, so the server and its agents
-// (which run elsewhere) see the same files.
+// (which run elsewhere) see the same files; a checkpoint or output location
+// given as a local folder ("./ckpt") becomes a file:// URI.
 #pragma once
 
 #include <map>

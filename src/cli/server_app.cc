@@ -11,6 +11,7 @@
 #include "backend/local_backend.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "controller/execution_view.h"
 #include "controller/job_controller.h"
 #include "controller/log_service.h"
 #include "controller/store_artifact_packer.h"
@@ -39,10 +40,12 @@ struct ServerApp::Impl {
 
 namespace {
 
-void RegisterOperations(ApiHandler& api, TrainingJobService& service, LogService& logs) {
+void RegisterOperations(ApiHandler& api, TrainingJobService& service, LogService& logs, JobStore& jobs) {
   RegisterTrainingJobOperations(api, service);
   api.RegisterExtension("GetTrainingJobLogs",
                         [&logs](const Json& request) { return logs.GetTrainingJobLogs(request); });
+  api.RegisterExtension("DescribeTrainingJobExecution",
+                        [&jobs](const Json& request) { return DescribeTrainingJobExecution(jobs, request); });
 }
 
 }  // namespace
@@ -112,7 +115,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   api_options.sigv4.max_skew_seconds = config.max_clock_skew_seconds;
   api_options.max_body_bytes = config.http.max_body_bytes;
   impl->api = std::make_unique<ApiHandler>(api_options, *impl->credentials, impl->clock, impl->ids);
-  RegisterOperations(*impl->api, *impl->service, *impl->log_service);
+  RegisterOperations(*impl->api, *impl->service, *impl->log_service, *impl->store);
   TY_ASSIGN_OR_RETURN(impl->http, HttpServer::Create(config.http, *impl->api));
   AddAgentRoutes(*impl->http, *impl->controller);
   TY_RETURN_IF_ERROR(impl->http->Bind());
