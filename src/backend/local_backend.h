@@ -13,6 +13,7 @@
 // a restarted server adopts them by pid.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "backend/instance_backend.h"
@@ -23,6 +24,9 @@ struct LocalBackendOptions {
   std::string agent_binary;       // path of the trainyard executable
   bool use_namespaces = true;     // only effective when running as root
   std::string log_dir;            // agents' own stderr goes to <log_dir>/<job>-<host>.log
+  // Variables set in every agent's environment on top of the server's own
+  // (e.g. the object store endpoint the server was configured with).
+  std::map<std::string, std::string> environment;
 };
 
 class LocalBackend : public InstanceBackend {

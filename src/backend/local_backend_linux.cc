@@ -142,8 +142,12 @@ Result<std::unique_ptr<Instance>> LocalBackend::Launch(const InstanceLaunch& lau
   argv.push_back(nullptr);
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
-    if (std::strncmp(*e, "TRAINYARD_AGENT_TOKEN=", 22) != 0) env_strings.emplace_back(*e);
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    if (name == "TRAINYARD_AGENT_TOKEN" || options_.environment.count(std::string(name))) continue;
+    env_strings.emplace_back(entry);
   }
+  for (const auto& [name, value] : options_.environment) env_strings.push_back(name + "=" + value);
   env_strings.push_back("TRAINYARD_AGENT_TOKEN=" + launch.token);  // not on the command line
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());

@@ -94,7 +94,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   impl->backend = std::make_unique<LocalBackend>(LocalBackendOptions{
       .agent_binary = config.agent_binary.empty() ? DefaultAgentBinary() : config.agent_binary,
       .use_namespaces = config.use_namespaces,
-      .log_dir = ""});
+      .log_dir = "",
+      .environment = config.object_store_environment});
   impl->packer = std::make_unique<StoreArtifactPacker>(config.state_dir + "/scratch");
   JobRunOptions run_options;
   run_options.instances_dir = config.state_dir + "/instances";
@@ -103,6 +104,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   run_options.heartbeat_timeout_ms = config.heartbeat_timeout_ms;
   run_options.images = config.images;
   run_options.max_log_bytes = config.max_log_bytes_per_job;
+  run_options.checkpoint_keep_last = config.checkpoint_keep_last;
+  run_options.checkpoint_flush_timeout_seconds = config.checkpoint_flush_timeout_seconds;
   impl->controller = std::make_unique<JobController>(
       JobRunDeps{*impl->store, *impl->logs, *impl->backend, *impl->packer, impl->clock, impl->ids},
       run_options);

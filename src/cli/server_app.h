@@ -30,6 +30,12 @@ struct ServerConfig {
   int64_t heartbeat_timeout_ms = 3000;   // an agent silent this long is lost
   bool use_namespaces = true;            // per-instance mount/UTS namespaces when root
   int64_t max_log_bytes_per_job = 64 << 20;  // later output is dropped, with a note in the log
+  // Object stores (s3:// channels, output, checkpoints): the standard AWS
+  // variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...) that the
+  // server and every agent use, on top of those in the server's environment.
+  std::map<std::string, std::string> object_store_environment;
+  int checkpoint_keep_last = 10;               // sync points kept per instance
+  int checkpoint_flush_timeout_seconds = 600;  // a final flush waits this long for the store
 };
 
 class ServerApp {

@@ -25,7 +25,36 @@ struct ServerFlags {
   int64_t heartbeat_timeout_ms = 3000;
   bool no_namespaces = false;
   int64_t max_log_mib = 64;
+  std::string s3_endpoint_url, s3_region, s3_addressing_style, s3_credentials_file;
+  int checkpoint_keep_last = 10;
+  int checkpoint_flush_timeout = 600;
 };
+
+// The object store settings become the standard AWS variables that the
+// server's and the agents' S3 clients read.
+Status AddObjectStoreEnvironment(const ServerFlags& flags, ServerConfig& config) {
+  std::map<std::string, std::string>& env = config.object_store_environment;
+  if (!flags.s3_endpoint_url.empty()) env["AWS_ENDPOINT_URL_S3"] = flags.s3_endpoint_url;
+  if (!flags.s3_region.empty()) env["AWS_REGION"] = flags.s3_region;
+  if (!flags.s3_addressing_style.empty()) {
+    if (flags.s3_addressing_style != "auto" && flags.s3_addressing_style != "path" &&
+        flags.s3_addressing_style != "virtual") {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--s3-addressing-style takes auto, path or virtual, got " + flags.s3_addressing_style);
+    }
+    env["TRAINYARD_S3_ADDRESSING_STYLE"] = flags.s3_addressing_style;
+  }
+  if (!flags.s3_credentials_file.empty()) {
+    TY_ASSIGN_OR_RETURN(std::vector<Credential> keys, LoadCredentialsFile(flags.s3_credentials_file));
+    if (keys.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, flags.s3_credentials_file + " holds no access key");
+    }
+    env["AWS_ACCESS_KEY_ID"] = keys.front().access_key_id;
+    env["AWS_SECRET_ACCESS_KEY"] = keys.front().secret_access_key;
+    if (!keys.front().session_token.empty()) env["AWS_SESSION_TOKEN"] = keys.front().session_token;
+  }
+  return Ok();
+}
 
 Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
   ServerConfig config;
@@ -50,6 +79,9 @@ Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
   config.heartbeat_timeout_ms = flags.heartbeat_timeout_ms;
   config.use_namespaces = !flags.no_namespaces;
   config.max_log_bytes_per_job = flags.max_log_mib << 20;
+  config.checkpoint_keep_last = flags.checkpoint_keep_last;
+  config.checkpoint_flush_timeout_seconds = flags.checkpoint_flush_timeout;
+  TY_RETURN_IF_ERROR(AddObjectStoreEnvironment(flags, config));
   for (const std::string& image : flags.images) {
     size_t eq = image.find('=');
     if (eq == std::string::npos || eq == 0 || image.size() <= eq + 1 || image[eq + 1] != '/') {
@@ -126,6 +158,19 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
                   "An instance whose agent is silent this long is lost")->capture_default_str();
   cmd->add_option("--max-log-mib", flags->max_log_mib, "Log storage per job; later output is dropped, with a note")
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--s3-endpoint-url", flags->s3_endpoint_url,
+                  "S3-compatible endpoint for s3:// URIs (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)");
+  cmd->add_option("--s3-region", flags->s3_region, "Region for S3 signatures (default: AWS_REGION)");
+  cmd->add_option("--s3-addressing-style", flags->s3_addressing_style,
+                  "auto, path (http://host/bucket/key) or virtual (http://bucket.host/key)");
+  cmd->add_option("--s3-credentials-file", flags->s3_credentials_file,
+                  "AWS-style credentials file with the key for S3 (default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)");
+  cmd->add_option("--checkpoint-keep-last", flags->checkpoint_keep_last,
+                  "Checkpoint sync points kept per instance (older ones are garbage-collected)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--checkpoint-flush-timeout", flags->checkpoint_flush_timeout,
+                  "Seconds a final checkpoint flush waits for an unreachable store")
+      ->capture_default_str()->check(CLI::Range(1, 86400));
   cmd->add_flag("--no-namespaces", flags->no_namespaces,
                 "Run instances without their own mount/UTS namespaces even as root");
   cmd->callback([flags, exit_code] { *exit_code = RunServer(*flags); });
