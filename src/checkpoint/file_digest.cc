@@ -26,14 +26,18 @@ Result<FileIdentity> CheckRegular(const struct stat& st, const std::string& path
 
 }  // namespace
 
-Result<FileIdentity> StatFileIdentity(const std::string& path) {
+Result<FileIdentity> StatFileIdentity(const std::string& path) { return StatFileIdentityAt(AT_FDCWD, path); }
+
+Result<FileDigest> DigestFile(const std::string& path) { return DigestFileAt(AT_FDCWD, path); }
+
+Result<FileIdentity> StatFileIdentityAt(int dir_fd, const std::string& path) {
   struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return ErrnoError(errno, "stat " + path);
+  if (fstatat(dir_fd, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return ErrnoError(errno, "stat " + path);
   return CheckRegular(st, path);
 }
 
-Result<FileDigest> DigestFile(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+Result<FileDigest> DigestFileAt(int dir_fd, const std::string& path) {
+  UniqueFd fd(openat(dir_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoError(errno, "reading " + path);
   struct stat before;
   if (fstat(fd.get(), &before) != 0) return ErrnoError(errno, "stat " + path);
@@ -57,7 +61,7 @@ Result<FileDigest> DigestFile(const std::string& path) {
   EVP_DigestFinal_ex(ctx.get(), md, &md_len);
   digest.sha256 = HexEncode(std::string_view(reinterpret_cast<const char*>(md), md_len));
   struct stat after;
-  if (stat(path.c_str(), &after) != 0) {
+  if (fstatat(dir_fd, path.c_str(), &after, AT_SYMLINK_NOFOLLOW) != 0) {
     digest.stable = false;  // gone or replaced while read
     return digest;
   }

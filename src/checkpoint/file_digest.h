@@ -38,4 +38,10 @@ struct FileDigest {
 Result<FileIdentity> StatFileIdentity(const std::string& path);
 Result<FileDigest> DigestFile(const std::string& path);
 
+// The same for `name` relative to the open directory `dir_fd` (as openat;
+// AT_FDCWD for the working directory). With OpenDirectoryBeneath this reads
+// a file below a directory without following any symlink on the way.
+Result<FileIdentity> StatFileIdentityAt(int dir_fd, const std::string& name);
+Result<FileDigest> DigestFileAt(int dir_fd, const std::string& name);
+
 }  // namespace trainyard

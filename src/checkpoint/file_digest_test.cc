@@ -1,5 +1,6 @@
 #include "checkpoint/file_digest.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -46,6 +47,23 @@ TEST(FileDigestTest, IdentityChangesWhenTheFileIsReplaced) {
   WriteFile(dir.Path("g"), "two");
   ASSERT_EQ(rename(dir.Path("g").c_str(), dir.Path("f").c_str()), 0);
   EXPECT_NE(StatFileIdentity(dir.Path("f")).value(), first);
+}
+
+TEST(FileDigestTest, RelativeToADirectoryWithoutFollowingTheLastSymlink) {
+  TempDir dir;
+  WriteFile(dir.Path("sub/f"), "abc");
+  ASSERT_EQ(symlink(dir.Path("sub/f").c_str(), dir.Path("sub/link").c_str()), 0);
+  int sub = open(dir.Path("sub").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(sub, 0);
+  Result<FileDigest> digest = DigestFileAt(sub, "f");
+  ASSERT_TRUE(digest.ok()) << digest.error().ToString();
+  EXPECT_EQ(digest->sha256, Sha256Hex("abc"));
+  EXPECT_TRUE(digest->stable);
+  EXPECT_EQ(StatFileIdentityAt(sub, "f").value(), digest->identity);
+  EXPECT_FALSE(DigestFileAt(sub, "link").ok());
+  EXPECT_EQ(StatFileIdentityAt(sub, "link").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(StatFileIdentityAt(sub, "none").error().code, ErrorCode::kNotFound);
+  close(sub);
 }
 
 }  // namespace
