@@ -11,12 +11,6 @@ namespace {
 constexpr std::string_view kManifestSuffix = ".json";
 constexpr int kFormatVersion = 1;
 
-bool IsSha256Hex(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 Error BadManifest(const std::string& why) {
   return MakeError(ErrorCode::kSerialization, "checkpoint manifest: " + why);
 }
@@ -63,6 +57,19 @@ std::optional<std::string> PointIdFromManifestKey(std::string_view key) {
   std::string_view id = key.substr(kPointsPrefix.size(), key.size() - kPointsPrefix.size() - kManifestSuffix.size());
   if (id.find('/') != std::string_view::npos || !ParsePointId(id).ok()) return std::nullopt;
   return std::string(id);
+}
+
+std::optional<std::string> Sha256FromHistoryKey(std::string_view key) {
+  if (!key.starts_with(kHistoryPrefix)) return std::nullopt;
+  std::string_view sha = key.substr(kHistoryPrefix.size());
+  if (!IsSha256Hex(sha)) return std::nullopt;
+  return std::string(sha);
+}
+
+bool IsSha256Hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 bool IsCheckpointControlKey(std::string_view key) {

@@ -70,6 +70,13 @@ std::string HistoryKey(std::string_view sha256);      // ".trainyard/history/<sh
 // (including temp or foreign files there).
 std::optional<std::string> PointIdFromManifestKey(std::string_view key);
 
+// The sha256 named by a history key; nullopt for any other key (including
+// keys under kHistoryPrefix that are not 64 lowercase hex digits).
+std::optional<std::string> Sha256FromHistoryKey(std::string_view key);
+
+// True when `s` is 64 lowercase hex digits, as a manifest's sha256 is.
+bool IsSha256Hex(std::string_view s);
+
 // True for keys under ".trainyard/": never part of the mirrored directory.
 bool IsCheckpointControlKey(std::string_view key);
 

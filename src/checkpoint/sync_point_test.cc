@@ -38,6 +38,10 @@ TEST(SyncPointTest, KeysOfTheLayout) {
   EXPECT_EQ(PointIdFromManifestKey(".trainyard/points/junk.json"), std::nullopt);
   EXPECT_EQ(PointIdFromManifestKey(".trainyard/points/0000000000005-algo-1.json.tmp"), std::nullopt);
   EXPECT_EQ(PointIdFromManifestKey("model.pt"), std::nullopt);
+  EXPECT_EQ(Sha256FromHistoryKey(HistoryKey(kShaA)), kShaA);
+  EXPECT_EQ(Sha256FromHistoryKey(HistoryKey(kShaA) + "/x"), std::nullopt);
+  EXPECT_EQ(Sha256FromHistoryKey(HistoryKey(std::string(64, 'A'))), std::nullopt);
+  EXPECT_EQ(Sha256FromHistoryKey(kShaA), std::nullopt);
   EXPECT_TRUE(IsCheckpointControlKey(".trainyard/history/x"));
   EXPECT_TRUE(IsCheckpointControlKey(".trainyard"));
   EXPECT_FALSE(IsCheckpointControlKey(".trainyard-not/x"));
