@@ -59,10 +59,10 @@ Result<FileSnapshot> CopySnapshot(int in_fd, const std::string& source, const st
   return snapshot;
 }
 
-}  // namespace
-
-Result<FileSnapshot> SnapshotFile(const std::string& source, const std::string& dest) {
-  UniqueFd in(open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+Result<FileSnapshot> SnapshotOpened(int dir_fd, const std::string& name, const std::string& source,
+                                    const std::string& dest) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused after fstat).
+  UniqueFd in(openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (in.get() < 0) {
     if (errno == ELOOP) return MakeError(ErrorCode::kInvalidArgument, source + " is a symlink");
     return ErrnoError(errno, "reading " + source);
@@ -70,6 +70,27 @@ Result<FileSnapshot> SnapshotFile(const std::string& source, const std::string& 
   Result<FileSnapshot> snapshot = CopySnapshot(in.get(), source, dest);
   if (!snapshot.ok()) unlink(dest.c_str());
   return snapshot;
+}
+
+}  // namespace
+
+Result<FileSnapshot> SnapshotFile(const std::string& source, const std::string& dest) {
+  return SnapshotOpened(AT_FDCWD, source, source, dest);
+}
+
+Result<FileSnapshot> SnapshotFileBeneath(const std::string& root, const std::string& relative,
+                                         const std::string& dest) {
+  const std::string source = root + "/" + relative;
+  std::vector<std::string> segments;  // the parent directories
+  size_t start = 0;
+  for (size_t slash; (slash = relative.find('/', start)) != std::string::npos; start = slash + 1) {
+    segments.push_back(relative.substr(start, slash - start));
+  }
+  const std::string leaf = relative.substr(start);
+  TY_ASSIGN_OR_RETURN(UniqueFd root_fd, OpenDirectory(root));
+  Result<UniqueFd> parent = OpenDirectoryBeneath(root_fd.get(), segments, /*create=*/false);
+  if (!parent.ok()) return parent.error().WithContext("reading " + source);
+  return SnapshotOpened(parent->get(), leaf, source, dest);
 }
 
 }  // namespace trainyard

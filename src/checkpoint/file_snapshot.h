@@ -40,4 +40,10 @@ struct FileSnapshot {
 // full). `dest` is removed on error; the caller removes it otherwise.
 Result<FileSnapshot> SnapshotFile(const std::string& source, const std::string& dest);
 
+// The same for `relative` ('/'-separated) beneath the directory `root`,
+// following no symlink below `root` (one in the way: kNotFound), so what
+// is read always lies inside the tree.
+Result<FileSnapshot> SnapshotFileBeneath(const std::string& root, const std::string& relative,
+                                         const std::string& dest);
+
 }  // namespace trainyard

@@ -51,6 +51,21 @@ TEST(FileSnapshotTest, MissingSymlinkAndFifoSourcesAreRefusedAndLeaveNoSnapshot)
   EXPECT_FALSE(std::filesystem::exists(dir.Path("snap")));
 }
 
+TEST(FileSnapshotTest, BeneathARootNoSymlinkOnTheWayIsFollowed) {
+  TempDir root;
+  TempDir outside;
+  WriteFile(root.Path("step/model.pt"), "inside");
+  WriteFile(outside.Path("secret"), "outside");
+  ASSERT_EQ(symlink(outside.path().c_str(), root.Path("escape").c_str()), 0);
+  Result<FileSnapshot> inside = SnapshotFileBeneath(root.path(), "step/model.pt", root.Path("snap"));
+  ASSERT_TRUE(inside.ok()) << inside.error().ToString();
+  EXPECT_EQ(ReadFile(root.Path("snap")), "inside");
+  Result<FileSnapshot> escaped = SnapshotFileBeneath(root.path(), "escape/secret", root.Path("snap2"));
+  ASSERT_FALSE(escaped.ok());
+  EXPECT_EQ(escaped.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(root.Path("snap2")));
+}
+
 TEST(FileSnapshotTest, TheSnapshotIsPrivateSoLaterRewritesDoNotReachIt) {
   TempDir dir;
   WriteFile(dir.Path("f"), "version one");
