@@ -54,6 +54,15 @@ TaskOutcome RunUpload(const MirrorTask& task, const MirrorTaskContext& context) 
     ~Scratch() { unlink(path.c_str()); }
   } scratch{context.scratch_path};
   if (!snapshot->stable) return Outcome(TaskOutcomeKind::kSourceChanged);
+  // Renamed away or deleted meanwhile (a temp file renamed into place right
+  // after its close): its removal follows, so uploading it would be waste.
+  // A path that names a newer file is still uploaded: a whole version now
+  // beats none for a file rewritten faster than it can be snapshotted.
+  Result<FileIdentity> now_there = StatFileIdentity(context.local_dir + "/" + task.path);
+  if (!now_there.ok() && (now_there.error().code == ErrorCode::kNotFound ||
+                          now_there.error().code == ErrorCode::kInvalidArgument)) {
+    return Outcome(TaskOutcomeKind::kSourceGone);
+  }
   LiveObject uploaded{snapshot->size, snapshot->sha256, snapshot->identity};
   if (task.live && task.live->sha256 == uploaded.sha256) {
     return Outcome(TaskOutcomeKind::kUnchanged, uploaded);

@@ -3,7 +3,8 @@
 // ledger. No locks, no retries (the ledger decides those).
 //
 //   upload  snapshot the local file into `scratch_path` (file_snapshot.h;
-//           no symlink below local_dir is followed),
+//           no symlink below local_dir is followed), give up if the path
+//           is gone by then (kSourceGone),
 //           skip if the live key already has that content, keep the live
 //           object's content in history if a retained point lists it, put
 //           the snapshot at the live key
