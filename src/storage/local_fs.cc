@@ -37,7 +37,7 @@ std::string NewPartialFileName() {
 Result<UniqueFd> CreatePartialFile(int dir_fd, std::string* name) {
   for (int attempt = 0; attempt < 16; ++attempt) {
     *name = NewPartialFileName();
-    int fd = openat(dir_fd, name->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = openat(dir_fd, name->c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd >= 0) return UniqueFd(fd);
     if (errno != EEXIST) return ErrnoError(errno, "creating a temp file");
   }

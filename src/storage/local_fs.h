@@ -65,7 +65,8 @@ Result<UniqueFd> OpenDirectoryBeneath(int dir_fd, std::span<const std::string> s
                                       bool create);
 
 // Creates or replaces dir_fd/name atomically: `write` fills a new temp file
-// in the same directory, which is then chmod-ed to `mode`, fsync-ed and
+// in the same directory (its fd is open for reading and writing, so a writer
+// may read back what it wrote), which is then chmod-ed to `mode`, fsync-ed and
 // renamed over `name`; the directory is fsync-ed last. On any error the temp
 // file is removed and `name` is untouched. `write` errors pass through.
 using FileWriter = std::function<Status(int out_fd)>;

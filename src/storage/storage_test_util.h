@@ -1,5 +1,6 @@
 // Helpers for the storage tests: a temporary directory removed at the end of
-// the test, and small file utilities that fail the test on error.
+// the test, small file utilities that fail the test on error, and a Sleeper
+// that only records.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,10 +9,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "storage/backoff.h"
 
 namespace trainyard::storage_testing {
 
@@ -58,5 +63,22 @@ inline std::string RandomBytes(size_t size, uint32_t seed) {
   for (char& c : bytes) c = static_cast<char>(engine() & 0xff);
   return bytes;
 }
+
+// Records each requested wait and returns at once, so retries cost no time.
+class RecordingSleeper : public Sleeper {
+ public:
+  void Sleep(std::chrono::milliseconds duration) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sleeps_.push_back(duration);
+  }
+  std::vector<std::chrono::milliseconds> sleeps() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sleeps_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::chrono::milliseconds> sleeps_;
+};
 
 }  // namespace trainyard::storage_testing

@@ -1,0 +1,218 @@
+#include "storage/s3_download.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <mutex>
+#include <vector>
+#include <optional>
+
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "storage/local_fs.h"
+#include "storage/md5.h"
+#include "storage/parallel_for.h"
+
+namespace trainyard {
+namespace {
+
+constexpr size_t kReadBackChunk = 1 << 20;
+
+Status PwriteAll(int fd, std::string_view data, int64_t offset) {
+  while (!data.empty()) {
+    ssize_t n = pwrite(fd, data.data(), data.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(errno, "writing the local file");
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += n;
+  }
+  return Ok();
+}
+
+std::optional<int64_t> ParseNumber(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// The total size in a Content-Range header: "bytes 0-99/1234" -> 1234.
+std::optional<int64_t> TotalFromContentRange(std::string_view header) {
+  size_t slash = header.rfind('/');
+  if (!header.starts_with("bytes ") || slash == std::string_view::npos) return std::nullopt;
+  return ParseNumber(header.substr(slash + 1));
+}
+
+// The lowercase hex MD5 an ETag stands for, or "" when it is not a plain MD5
+// of the content (multipart ETags end in "-N"; KMS and customer-key
+// encryption give ETags that are not the content's MD5).
+std::string PlainMd5Of(const HttpResponse& reply) {
+  std::string etag = reply.Header("etag");
+  if (etag.size() == 34 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, 32);
+  if (etag.size() != 32) return "";
+  for (char& c : etag) {
+    c = ToLower(c);
+    if (!IsDigit(c) && !(c >= 'a' && c <= 'f')) return "";
+  }
+  if (reply.Header("x-amz-server-side-encryption") == "aws:kms" ||
+      !reply.Header("x-amz-server-side-encryption-customer-algorithm").empty()) {
+    return "";
+  }
+  return etag;
+}
+
+Error Changed(std::string_view why) {
+  return MakeError(ErrorCode::kUnavailable, "the download is inconsistent: " + std::string(why));
+}
+
+// The MD5 of a file whose ranged parts are written in any order: whichever
+// worker finishes the part the digest waits for reads it back and hashes
+// it, and any finished parts after it; the others carry on downloading. So
+// the digest is done soon after the last byte arrives, with no second pass.
+class InOrderMd5 {
+ public:
+  // Parts are [start + i * part_size, ...) up to `end`.
+  InOrderMd5(int fd, int64_t start, int64_t part_size, int64_t end)
+      : fd_(fd), start_(start), part_size_(part_size), end_(end) {}
+
+  void Update(std::string_view bytes) { md5_.Update(bytes); }
+
+  // Part `index` is in the file.
+  Status PartDone(int index) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (done_.size() <= static_cast<size_t>(index)) done_.resize(index + 1, false);
+    done_[index] = true;
+    if (hashing_) return Ok();  // the thread hashing now will come to it
+    hashing_ = true;
+    Status status = Ok();
+    while (status.ok() && next_ < done_.size() && done_[next_]) {
+      int64_t offset = start_ + static_cast<int64_t>(next_) * part_size_;
+      lock.unlock();
+      status = HashRange(offset, std::min(part_size_, end_ - offset));
+      lock.lock();
+      ++next_;
+    }
+    hashing_ = false;
+    return status;
+  }
+
+  // Lowercase hex; call after every part is done.
+  std::string Finish() { return HexEncode(md5_.Finish()); }
+
+ private:
+  Status HashRange(int64_t offset, int64_t length) {
+    buffer_.resize(kReadBackChunk);
+    while (length > 0) {
+      ssize_t n = pread(fd_, buffer_.data(), std::min<int64_t>(length, kReadBackChunk), offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoError(errno, "reading back the local file");
+      if (n == 0) return Changed("the local file is shorter than the object");
+      md5_.Update(std::string_view(buffer_.data(), static_cast<size_t>(n)));
+      offset += n;
+      length -= n;
+    }
+    return Ok();
+  }
+
+  const int fd_;
+  const int64_t start_, part_size_, end_;
+  std::mutex mu_;
+  std::vector<bool> done_;
+  size_t next_ = 0;
+  bool hashing_ = false;
+  Md5 md5_;             // used by the one thread that is hashing
+  std::string buffer_;  // likewise
+};
+
+}  // namespace
+
+Result<S3Download> S3Download::Start(S3Requester& s3, std::string key, std::string uri) {
+  S3Download download(s3, std::move(key), std::move(uri));
+  const int64_t part_size = s3.options().part_size_bytes;
+  std::string& body = download.first_part_;
+  S3Call call;
+  call.key = download.key_;
+  call.headers = {"Range: bytes=0-" + std::to_string(part_size - 1)};
+  call.statuses_for_caller = {416};  // S3's answer to a range on an empty object
+  // s3rver answers it with a 206 announcing one byte it never sends.
+  call.want_body = [](const HttpResponse& head) {
+    return !(head.status == 206 && TotalFromContentRange(head.Header("content-range")) == 0);
+  };
+  call.before_attempt = [&body] { body.clear(); };
+  call.body_sink = [&body, part_size](std::string_view chunk) -> Status {
+    if (static_cast<int64_t>(body.size() + chunk.size()) > part_size) {
+      return MakeError(ErrorCode::kFailedPrecondition, "the server ignored the Range header");
+    }
+    body.append(chunk);
+    return Ok();
+  };
+  Result<HttpResponse> reply = s3.Send(call, download.uri_);
+  if (reply.ok() && reply->status == 416) {  // empty: get it whole, to be sure
+    call.headers.clear();
+    call.statuses_for_caller.clear();
+    reply = s3.Send(call, download.uri_);
+  }
+  if (!reply.ok()) return reply.error();
+  download.size_ = static_cast<int64_t>(body.size());
+  if (reply->status == 206) {
+    std::optional<int64_t> total = TotalFromContentRange(reply->Header("content-range"));
+    if (!total) return Changed("a partial reply without a usable Content-Range");
+    download.size_ = *total;
+    if (*total == 0) body.clear();
+    if (static_cast<int64_t>(body.size()) != std::min(part_size, *total)) return Changed("short first part");
+  }
+  download.etag_ = reply->Header("etag");
+  download.expected_md5_ = PlainMd5Of(*reply);
+  return download;
+}
+
+Status S3Download::WriteTo(int fd) {
+  const int64_t first = static_cast<int64_t>(first_part_.size());
+  TY_RETURN_IF_ERROR(PwriteAll(fd, first_part_, 0));
+  const int64_t part_size = s3_->options().part_size_bytes;
+  const int64_t rest = size_ - first;
+  const int parts = static_cast<int>((rest + part_size - 1) / part_size);
+  InOrderMd5 md5(fd, first, part_size, size_);
+  if (!expected_md5_.empty()) md5.Update(first_part_);
+  TY_RETURN_IF_ERROR(ParallelFor(parts, s3_->options().parallelism, [&](int index, int) -> Status {
+    int64_t offset = first + index * part_size;
+    TY_RETURN_IF_ERROR(FetchRange(fd, offset, std::min(part_size, size_ - offset)));
+    return expected_md5_.empty() ? Ok() : md5.PartDone(index);
+  }));
+  if (expected_md5_.empty()) return Ok();
+  std::string actual = md5.Finish();
+  if (actual != expected_md5_) {
+    return Changed("MD5 of the received bytes is " + actual + ", the ETag says " + expected_md5_);
+  }
+  return Ok();
+}
+
+Status S3Download::FetchRange(int fd, int64_t offset, int64_t length) {
+  const std::string range = std::to_string(offset) + "-" + std::to_string(offset + length - 1);
+  const std::string context = "bytes " + range;
+  int64_t written = 0;
+  S3Call call;
+  call.key = key_;
+  call.headers = {"Range: bytes=" + range};
+  if (!etag_.empty()) call.headers.push_back("If-Match: " + etag_);
+  call.statuses_for_caller = {412};
+  call.before_attempt = [&written] { written = 0; };
+  call.body_sink = [&](std::string_view chunk) -> Status {
+    if (written + static_cast<int64_t>(chunk.size()) > length) return Changed("more bytes than asked for");
+    TY_RETURN_IF_ERROR(PwriteAll(fd, chunk, offset + written));
+    written += static_cast<int64_t>(chunk.size());
+    return Ok();
+  };
+  Result<HttpResponse> reply = s3_->Send(call, uri_);
+  if (!reply.ok()) return reply.error().WithContext(context);
+  if (reply->status == 412) return Changed("the object changed while it was downloaded");
+  if (reply->status != 206 || written != length) {
+    return Changed(context + ": got " + std::to_string(written) + " bytes with status " +
+                   std::to_string(reply->status));
+  }
+  return Ok();
+}
+
+}  // namespace trainyard
