@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 #include "storage/local_fs.h"
+#include "storage/parallel_for.h"
 #include "storage/storage_uri.h"
 
 namespace trainyard {
@@ -34,17 +36,56 @@ bool ShouldUpload(const fs::directory_entry& entry, const fs::path& root) {
   return fs::is_regular_file(fs::status(target, ec)) && !ec;
 }
 
-// Relative paths (generic form) of the files to upload, sorted.
-Result<std::vector<std::string>> FilesToUpload(const fs::path& root) {
-  std::vector<std::string> files;
+struct FileToMove {
+  std::string relative;  // generic form
+  int64_t size = 0;      // when listed
+  bool operator<(const FileToMove& other) const { return relative < other.relative; }
+};
+
+// The files to upload, sorted by relative path.
+Result<std::vector<FileToMove>> FilesToUpload(const fs::path& root) {
+  std::vector<FileToMove> files;
   std::error_code ec;
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ShouldUpload(*it, root)) files.push_back(it->path().lexically_relative(root).generic_string());
+    if (!ShouldUpload(*it, root)) continue;
+    std::error_code size_ec;
+    uintmax_t size = fs::file_size(it->path(), size_ec);  // follows an allowed symlink
+    files.push_back({it->path().lexically_relative(root).generic_string(),
+                     size_ec ? 0 : static_cast<int64_t>(size)});
   }
   if (ec) return ErrnoError(ec.value(), "listing " + root.string());
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// Counts finished files and reports them, one report at a time.
+class ProgressReporter {
+ public:
+  ProgressReporter(const TransferOptions& options, const std::vector<FileToMove>& files)
+      : callback_(options.progress) {
+    progress_.files_total = static_cast<int>(files.size());
+    for (const FileToMove& file : files) progress_.bytes_total += file.size;
+  }
+
+  void FileDone(int64_t size) {
+    if (!callback_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    progress_.bytes_done += size;
+    progress_.files_done += 1;
+    callback_(progress_);
+  }
+
+ private:
+  const std::function<void(const TransferProgress&)>& callback_;
+  std::mutex mu_;
+  TransferProgress progress_;
+};
+
+TransferOptions OneFileAtATime() {
+  TransferOptions options;
+  options.files_in_flight = 1;
+  return options;
 }
 
 // The key's path below the download prefix, or an error if it is not a safe
@@ -83,44 +124,60 @@ Status CheckNoSymlinkOnTheWay(const fs::path& local_dir, const std::string& rela
 
 }  // namespace
 
-Status UploadDirectory(ObjectStore& store, const std::string& local_dir, std::string_view prefix) {
+Status UploadDirectory(ObjectStore& store, const std::string& local_dir, std::string_view prefix,
+                       const TransferOptions& options) {
   const std::string context = "uploading " + local_dir + " to " + store.Uri();
   std::error_code ec;
   fs::path root = fs::canonical(local_dir, ec);
   if (ec) return ErrnoError(ec.value(), "resolving " + local_dir).WithContext(context);
-  TY_ASSIGN_OR_RETURN(std::vector<std::string> files, FilesToUpload(root));
-  for (const std::string& relative : files) {
-    std::string key = JoinKey(prefix, relative);
-    Status status = store.PutFile(key, (root / relative).string());
-    if (status.ok()) continue;
-    if (status.error().code == ErrorCode::kNotFound) continue;  // deleted meanwhile
-    return status.error().WithContext(context);
-  }
+  TY_ASSIGN_OR_RETURN(std::vector<FileToMove> files, FilesToUpload(root));
+  ProgressReporter progress(options, files);
+  Status status = ParallelFor(static_cast<int>(files.size()), options.files_in_flight, [&](int index, int) {
+    const FileToMove& file = files[index];
+    Status put = store.PutFile(JoinKey(prefix, file.relative), (root / file.relative).string());
+    if (!put.ok() && put.error().code != ErrorCode::kNotFound) return put;  // kNotFound: deleted meanwhile
+    progress.FileDone(file.size);
+    return Ok();
+  });
+  if (!status.ok()) return status.error().WithContext(context);
   return Ok();
 }
 
-Status DownloadPrefix(ObjectStore& store, std::string_view prefix, const std::string& local_dir) {
+Status UploadDirectory(ObjectStore& store, const std::string& local_dir, std::string_view prefix) {
+  return UploadDirectory(store, local_dir, prefix, OneFileAtATime());
+}
+
+Status DownloadPrefix(ObjectStore& store, std::string_view prefix, const std::string& local_dir,
+                      const TransferOptions& options) {
   const std::string context = "downloading " + store.Uri() + " prefix \"" + std::string(prefix) +
                               "\" into " + local_dir;
   std::string dir_prefix(prefix);
   if (!dir_prefix.empty() && !dir_prefix.ends_with('/')) dir_prefix += '/';
   Result<std::vector<ObjectInfo>> objects = store.List(dir_prefix);
   if (!objects.ok()) return objects.error().WithContext(context);
-  std::vector<std::pair<std::string, std::string>> plan;  // key, relative path
+  std::vector<FileToMove> plan;  // relative paths; keys are dir_prefix + relative
   for (const ObjectInfo& object : *objects) {
     Result<std::string> relative = RelativePathOf(store, object.key, dir_prefix, local_dir);
     if (!relative.ok()) return relative.error();
-    plan.emplace_back(object.key, std::move(relative).value());
+    plan.push_back({std::move(relative).value(), object.size});
   }
   Status status = CreateDirectories(local_dir);
   if (!status.ok()) return status.error().WithContext(context);
-  for (const auto& [key, relative] : plan) {
-    status = CheckNoSymlinkOnTheWay(local_dir, relative);
-    if (status.ok()) status = store.GetFile(key, (fs::path(local_dir) / relative).string());
-    if (status.ok() || status.error().code == ErrorCode::kNotFound) continue;
-    return status.error().WithContext(context);
-  }
+  ProgressReporter progress(options, plan);
+  status = ParallelFor(static_cast<int>(plan.size()), options.files_in_flight, [&](int index, int) {
+    const FileToMove& file = plan[index];
+    Status got = CheckNoSymlinkOnTheWay(local_dir, file.relative);
+    if (got.ok()) got = store.GetFile(dir_prefix + file.relative, (fs::path(local_dir) / file.relative).string());
+    if (!got.ok() && got.error().code != ErrorCode::kNotFound) return got;  // kNotFound: deleted meanwhile
+    progress.FileDone(file.size);
+    return Ok();
+  });
+  if (!status.ok()) return status.error().WithContext(context);
   return Ok();
+}
+
+Status DownloadPrefix(ObjectStore& store, std::string_view prefix, const std::string& local_dir) {
+  return DownloadPrefix(store, prefix, local_dir, OneFileAtATime());
 }
 
 }  // namespace trainyard

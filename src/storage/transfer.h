@@ -1,12 +1,17 @@
 // Moving whole directories between the local filesystem and an ObjectStore.
 //
 // Both calls stop at the first error and return it with context naming the
-// file and key; what was transferred before stays transferred. Each file
-// moves atomically (see ObjectStore). Thread safety: as safe as the store;
-// the local directory should not be modified in ways the caller cares about
-// while a transfer runs.
+// file and key; what was transferred before stays transferred. With several
+// files in flight (TransferOptions), "first" means: once a file fails no new
+// file starts, the ones already moving finish, and the error of the failed
+// file that comes first in key order is returned. Each file moves atomically
+// (see ObjectStore). Thread safety: as safe as the store (every ObjectStore
+// is thread-safe); the local directory should not be modified in ways the
+// caller cares about while a transfer runs.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +20,24 @@
 
 namespace trainyard {
 
+struct TransferProgress {
+  int64_t bytes_done = 0;   // of the files finished so far
+  int64_t bytes_total = 0;  // of every file to move (sizes when listed)
+  int files_done = 0;       // finished, skipped ones included
+  int files_total = 0;
+};
+
+struct TransferOptions {
+  // Files moving at once, each on its own thread (a store may move the parts
+  // of one file in parallel too).
+  int files_in_flight = 8;
+  // Called after each file finishes (bytes_done grows by whole files), from
+  // the worker thread that moved it; calls are serialised, never concurrent,
+  // and see non-decreasing counts. Not called for a file that failed. The
+  // callback must not call back into the transfer.
+  std::function<void(const TransferProgress&)> progress;
+};
+
 // Puts every regular file below `local_dir` under `prefix`:
 // <local_dir>/a/b.txt becomes key JoinKey(prefix, "a/b.txt"), in key order.
 // A symlink to a regular file inside `local_dir` is uploaded with its
@@ -22,6 +45,9 @@ namespace trainyard {
 // to directories (never descended into), dangling symlinks, sockets, FIFOs
 // and ".ty-partial-*" temp files are skipped. A file deleted while the upload
 // runs is skipped. kNotFound if `local_dir` does not exist.
+Status UploadDirectory(ObjectStore& store, const std::string& local_dir, std::string_view prefix,
+                       const TransferOptions& options);
+// One file at a time, in key order.
 Status UploadDirectory(ObjectStore& store, const std::string& local_dir, std::string_view prefix);
 
 // Gets every object under the directory `prefix` (keys starting with
@@ -32,6 +58,9 @@ Status UploadDirectory(ObjectStore& store, const std::string& local_dir, std::st
 // whole call with kInvalidArgument. A path that would pass through a symlink
 // already inside `local_dir` is refused with kFailedPrecondition. An object
 // deleted between the listing and its download is skipped.
+Status DownloadPrefix(ObjectStore& store, std::string_view prefix, const std::string& local_dir,
+                      const TransferOptions& options);
+// One file at a time, in key order.
 Status DownloadPrefix(ObjectStore& store, std::string_view prefix, const std::string& local_dir);
 
 }  // namespace trainyard

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include "storage/fault_injecting_object_store.h"
 #include "storage/file_object_store.h"
@@ -173,6 +176,121 @@ TEST_F(TransferTest, DownloadPassesStoreFailuresOn) {
   Status status = DownloadPrefix(faulty, "p", dir_.Path("dest"));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+}
+
+// A FileObjectStore whose puts and gets each wait until `wanted` of them
+// are in progress at once (or a deadline passes), proving the caller runs
+// that many in parallel.
+class GatedStore : public FileObjectStore {
+ public:
+  GatedStore(std::string root, int wanted) : FileObjectStore(std::move(root)), wanted_(wanted) {}
+
+  Status PutFile(std::string_view key, const std::string& local_path) override {
+    Wait();
+    return FileObjectStore::PutFile(key, local_path);
+  }
+  Status GetFile(std::string_view key, const std::string& local_path) override {
+    Wait();
+    return FileObjectStore::GetFile(key, local_path);
+  }
+  bool reached() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reached_;
+  }
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    arrived_ = 0;
+    reached_ = false;
+    armed_ = true;
+  }
+
+ private:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!armed_) return;
+    if (++arrived_ >= wanted_) reached_ = true;
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(10), [this] { return reached_; });
+  }
+
+  const int wanted_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool armed_ = false;
+  int arrived_ = 0;
+  bool reached_ = false;
+};
+
+// Records progress reports and checks they come one at a time.
+struct ProgressLog {
+  std::mutex mu;
+  std::vector<TransferProgress> reports;
+  bool overlapped = false;
+  bool busy = false;
+
+  TransferOptions Options(int files_in_flight) {
+    TransferOptions options;
+    options.files_in_flight = files_in_flight;
+    options.progress = [this](const TransferProgress& progress) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (busy) overlapped = true;
+        busy = true;
+        reports.push_back(progress);
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      busy = false;
+    };
+    return options;
+  }
+};
+
+TEST_F(TransferTest, ParallelUploadAndDownloadMoveEveryFileAndReportProgress) {
+  int64_t total = 0;
+  for (int i = 0; i < 12; ++i) {
+    std::string content = RandomBytes(1000 * (i + 1), i);
+    total += static_cast<int64_t>(content.size());
+    WriteFile(dir_.Path("src/d" + std::to_string(i % 3) + "/f" + std::to_string(i)), content);
+  }
+  GatedStore gated(dir_.Path("gated"), 3);
+  gated.Arm();
+  ProgressLog up;
+  ASSERT_TRUE(UploadDirectory(gated, dir_.Path("src"), "p", up.Options(4)).ok());
+  EXPECT_TRUE(gated.reached()) << "files were not uploaded in parallel";
+  EXPECT_EQ(Keys(gated, "p/").size(), 12u);
+  ASSERT_EQ(up.reports.size(), 12u);
+  for (size_t i = 0; i < up.reports.size(); ++i) {
+    EXPECT_EQ(up.reports[i].files_done, static_cast<int>(i) + 1);
+    EXPECT_EQ(up.reports[i].files_total, 12);
+    EXPECT_EQ(up.reports[i].bytes_total, total);
+    if (i > 0) {
+      EXPECT_GT(up.reports[i].bytes_done, up.reports[i - 1].bytes_done);
+    }
+  }
+  EXPECT_EQ(up.reports.back().bytes_done, total);
+  EXPECT_FALSE(up.overlapped);
+
+  gated.Arm();
+  ProgressLog down;
+  ASSERT_TRUE(DownloadPrefix(gated, "p", dir_.Path("restored"), down.Options(4)).ok());
+  EXPECT_TRUE(gated.reached()) << "files were not downloaded in parallel";
+  EXPECT_EQ(FilesBelow(dir_.Path("restored")), FilesBelow(dir_.Path("src")));
+  EXPECT_EQ(ReadFile(dir_.Path("restored/d2/f11")), RandomBytes(12000, 11));
+  ASSERT_EQ(down.reports.size(), 12u);
+  EXPECT_EQ(down.reports.back().bytes_done, total);
+  EXPECT_EQ(down.reports.back().bytes_total, total);
+}
+
+TEST_F(TransferTest, AParallelUploadStopsStartingFilesAfterAFailure) {
+  for (int i = 0; i < 20; ++i) WriteFile(dir_.Path("d/" + std::to_string(100 + i)), "x");
+  FaultInjectingObjectStore faulty(store_);
+  faulty.FailNthCall(ObjectStoreOp::kPut, 3);
+  TransferOptions options;
+  options.files_in_flight = 2;
+  Status status = UploadDirectory(faulty, dir_.Path("d"), "p", options);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_LE(faulty.CallCount(ObjectStoreOp::kPut), 4) << "files kept starting after the failure";
 }
 
 }  // namespace
