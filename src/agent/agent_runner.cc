@@ -101,7 +101,10 @@ Status AgentRunner::Run() {
     }
     if (!report_now_) {
       if (phase_ == AgentPhase::kTraining) {
-        if (auto status = process_->WaitFor(Interval())) OnExited(*status);
+        if (auto status = process_->WaitFor(Interval())) {
+          TY_ASSIGN_OR_RETURN(exit, FinishProgram(*status));
+          if (exit) return Ok();
+        }
       } else {
         deps_.sleeper.SleepFor(Interval());
       }
@@ -124,6 +127,7 @@ Status AgentRunner::Prepare() {
   fs::remove(layout.failure_file(), ec);  // an earlier attempt's, never this one's
   TY_RETURN_IF_ERROR(DownloadChannels(assignment_, layout, deps_.opener));
   TY_RETURN_IF_ERROR(StageSubmitDirectory(request, layout, deps_.opener));
+  TY_RETURN_IF_ERROR(StartCheckpointSync(layout));
   TY_ASSIGN_OR_RETURN(LaunchSpec spec, BuildCommand(request, layout, options_.command));
   TY_ASSIGN_OR_RETURN(std::vector<std::string> env,
                       BuildEnvironment(assignment_, layout, options_.environment));
@@ -134,6 +138,59 @@ Status AgentRunner::Prepare() {
   launch_ = std::move(launch);
   layout_ = std::move(layout);
   return Ok();
+}
+
+// CheckpointConfig.S3Uri: restore the checkpoint directory, then mirror it.
+Status AgentRunner::StartCheckpointSync(const InstanceLayout& layout) {
+  auto config = assignment_.request.find("CheckpointConfig");
+  if (config == assignment_.request.end()) return Ok();
+  std::string uri_text = GetString(*config, "S3Uri");
+  if (uri_text.empty()) return Ok();
+  client_fault_ = true;  // what fails from here on is the job's store or settings
+  TY_ASSIGN_OR_RETURN(StorageUri uri, ParseStorageUri(uri_text));
+  TY_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, deps_.opener.Open(uri));
+  CheckpointSyncOptions options;
+  options.local_dir = layout.checkpoint_dir.string();
+  options.staging_dir = (layout.ml_root / ".trainyard" / "checkpoint-staging").string();
+  options.host = assignment_.host;
+  options.job_name = assignment_.job_name;
+  options.keep_last = assignment_.checkpoint_keep_last;
+  options.sleep = [this](milliseconds duration) { deps_.sleeper.SleepFor(duration); };
+  auto sync = std::make_unique<CheckpointSync>(std::move(store), deps_.clock, std::move(options));
+  Note("restoring checkpoints from " + sync->Uri() + " into " + layout.checkpoint_dir.string());
+  checkpoints_ = std::move(sync);
+  TY_RETURN_IF_ERROR(checkpoints_->RestoreAndStart());
+  CheckpointReport restored = checkpoints_->Report();
+  Note("restored " + std::to_string(restored.restored_files) + " checkpoint files (" +
+       std::to_string(restored.restored_bytes) + " bytes)" +
+       (restored.restored_point.empty() ? "" : " as of sync point " + restored.restored_point) +
+       "; mirroring " + layout.checkpoint_dir.string() + " to " + checkpoints_->Uri());
+  client_fault_ = false;
+  return Ok();
+}
+
+// The program ended: flush the checkpoint mirror before saying so, so the
+// server never moves on (upload, release, restart) with checkpoints owed.
+Result<bool> AgentRunner::FinishProgram(const ExitStatus& status) {
+  if (!checkpoints_) {
+    OnExited(status);
+    return false;
+  }
+  Note("flushing checkpoints to " + checkpoints_->Uri() + " before reporting that the program ended");
+  const milliseconds timeout = std::chrono::seconds(std::max(assignment_.checkpoint_flush_timeout_seconds, 1));
+  Status flushed;
+  TY_ASSIGN_OR_RETURN(bool exit, RunWhileReporting([&] { return checkpoints_->Flush(timeout); }, &flushed));
+  OnExited(status);
+  if (exit) return true;
+  if (flushed.ok()) {
+    Note("checkpoints flushed");
+  } else if (status.exit_code == 0 && !stop_requested_) {
+    client_fault_ = true;
+    Fail(flushed.error());
+  } else {
+    Note(flushed.error().message);
+  }
+  return false;
 }
 
 void AgentRunner::StartProgram() {
@@ -149,9 +206,8 @@ void AgentRunner::StartProgram() {
 }
 
 void AgentRunner::Fail(const Error& error) {
-  std::string reason = (error.code == ErrorCode::kInvalidArgument ? "ClientError: "
-                                                                  : "InternalServerError: ") +
-                       error.message;
+  const bool client = client_fault_ || error.code == ErrorCode::kInvalidArgument;
+  std::string reason = (client ? "ClientError: " : "InternalServerError: ") + error.message;
   reason.resize(Utf8PrefixLength(reason, kMaxFailureBytes));
   phase_ = AgentPhase::kFailed;
   failure_ = reason;
@@ -213,6 +269,7 @@ AgentReport AgentRunner::MakeReport() {
   LogBuffer::Batch batch = logs_->Take(options_.max_lines_per_report);
   report.logs = std::move(batch.lines);
   report.dropped_lines = batch.dropped_lines;
+  if (checkpoints_) report.checkpoint = checkpoints_->Report();
   return report;
 }
 

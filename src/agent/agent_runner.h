@@ -5,7 +5,13 @@
 //     -> Preparing: /opt/ml files, channels, submit directory, command, env
 //          (any error: Failed, with "ClientError: ..." or
 //           "InternalServerError: ...")
+//          with a CheckpointConfig: the checkpoint directory is restored
+//          from its URI and mirrored from then on (checkpoint_sync.h; a
+//          restore that fails is "ClientError: ...")
 //     -> Training: the program runs; its output is shipped in every report
+//     -> (checkpoints: the mirror is flushed, still reported as Training, so
+//          that nothing the program wrote is lost whatever ends it; a flush
+//          that fails after a successful run fails the instance)
 //     -> Exited: exit code or signal, failure text from output/failure
 //     -> on "upload": Uploading -> Uploaded (model/ and output/data/ to
 //          <staging_prefix>/model/ and /data/), or Failed
@@ -34,6 +40,7 @@
 #include <string>
 
 #include "agent/agent_transport.h"
+#include "agent/checkpoint_sync.h"
 #include "agent/command.h"
 #include "agent/environment.h"
 #include "agent/instance_layout.h"
@@ -92,6 +99,8 @@ class AgentRunner {
   void StartProgram();
   void Fail(const Error& error);
   void OnExited(const ExitStatus& status);
+  Result<bool> FinishProgram(const ExitStatus& status);
+  Status StartCheckpointSync(const InstanceLayout& layout);
   Status Upload();
   Result<bool> RunWhileReporting(const std::function<Status()>& work, Status* result);
   AgentReport MakeReport();
@@ -109,6 +118,7 @@ class AgentRunner {
   std::unique_ptr<LogBuffer> logs_;
   std::optional<ProcessOptions> launch_;
   std::unique_ptr<TrainingProcess> process_;
+  std::unique_ptr<CheckpointSync> checkpoints_;
 
   AgentPhase phase_ = AgentPhase::kPreparing;
   std::optional<ExitStatus> exit_;
@@ -117,6 +127,7 @@ class AgentRunner {
   bool upload_requested_ = false;
   bool stop_sent_ = false;
   bool report_now_ = true;  // a phase changed: report without waiting
+  bool client_fault_ = false;  // the preparation failed because of the job's own settings
   int64_t last_ok_report_ms_ = 0;
   std::chrono::milliseconds backoff_{0};
 };

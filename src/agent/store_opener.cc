@@ -1,6 +1,7 @@
 #include "agent/store_opener.h"
 
 #include "storage/file_object_store.h"
+#include "storage/open_object_store.h"
 
 namespace trainyard {
 
@@ -10,6 +11,10 @@ Result<std::unique_ptr<ObjectStore>> LocalObjectStoreOpener::Open(const StorageU
                      uri.ToString() + ": only file:// URIs are supported on this agent");
   }
   return std::unique_ptr<ObjectStore>(std::make_unique<FileObjectStore>(uri.path));
+}
+
+Result<std::unique_ptr<ObjectStore>> ConfiguredObjectStoreOpener::Open(const StorageUri& uri) {
+  return OpenObjectStore(uri, s3_);
 }
 
 }  // namespace trainyard

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "storage/object_store.h"
+#include "storage/s3_options.h"
 #include "storage/storage_uri.h"
 
 namespace trainyard {
@@ -22,11 +23,22 @@ class ObjectStoreOpener {
   virtual Result<std::unique_ptr<ObjectStore>> Open(const StorageUri& uri) = 0;
 };
 
-// Serves file:// URIs with a FileObjectStore; refuses s3:// (kInvalidArgument)
-// until the agent is given an S3 store.
+// Serves file:// URIs with a FileObjectStore and refuses s3://
+// (kInvalidArgument): for tests that must not reach a network.
 class LocalObjectStoreOpener : public ObjectStoreOpener {
  public:
   Result<std::unique_ptr<ObjectStore>> Open(const StorageUri& uri) override;
+};
+
+// Serves file:// and s3:// (OpenObjectStore) with the given S3 settings:
+// what the agent uses.
+class ConfiguredObjectStoreOpener : public ObjectStoreOpener {
+ public:
+  explicit ConfiguredObjectStoreOpener(S3Options s3) : s3_(std::move(s3)) {}
+  Result<std::unique_ptr<ObjectStore>> Open(const StorageUri& uri) override;
+
+ private:
+  const S3Options s3_;
 };
 
 }  // namespace trainyard

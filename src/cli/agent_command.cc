@@ -33,7 +33,7 @@ int RunAgent(const AgentFlags& flags) {
     return 2;
   }
   unsetenv("TRAINYARD_AGENT_TOKEN");  // the training program must not see it
-  LocalObjectStoreOpener opener;
+  ConfiguredObjectStoreOpener opener(S3OptionsFromEnvironment(ProcessEnvironment()));
   SystemClock clock;
   RealSleeper sleeper;
   AgentRunnerOptions options;

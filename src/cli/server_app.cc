@@ -96,7 +96,15 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
       .use_namespaces = config.use_namespaces,
       .log_dir = "",
       .environment = config.object_store_environment});
-  impl->packer = std::make_unique<StoreArtifactPacker>(config.state_dir + "/scratch");
+  // The server reaches object stores like its agents: its environment, with
+  // the configured variables on top.
+  EnvironmentLookup process_env = ProcessEnvironment();
+  const std::map<std::string, std::string> store_env = config.object_store_environment;
+  S3Options s3 = S3OptionsFromEnvironment([&](const std::string& name) -> std::optional<std::string> {
+    if (auto it = store_env.find(name); it != store_env.end()) return it->second;
+    return process_env(name);
+  });
+  impl->packer = std::make_unique<StoreArtifactPacker>(config.state_dir + "/scratch", s3);
   JobRunOptions run_options;
   run_options.instances_dir = config.state_dir + "/instances";
   run_options.region = config.region;

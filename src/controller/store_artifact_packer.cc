@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "storage/file_object_store.h"
+#include "storage/open_object_store.h"
 #include "storage/storage_uri.h"
 #include "storage/tarball.h"
 #include "storage/transfer.h"
@@ -17,19 +17,16 @@ Result<StorageUri> OutputUri(const TrainingJob& job) {
   return uri;
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenStore(const StorageUri& uri) {
-  if (uri.scheme != StorageScheme::kFile) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "s3:// output paths need an S3 endpoint, which this server does not have configured: " +
-                         uri.ToString());
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(uri.path, ec);
-  if (ec) return MakeError(ErrorCode::kUnavailable, "creating " + uri.path + ": " + ec.message());
-  return std::unique_ptr<ObjectStore>(new FileObjectStore(uri.path));
-}
-
 }  // namespace
+
+Result<std::unique_ptr<ObjectStore>> StoreArtifactPacker::OpenStore(const StorageUri& uri) const {
+  if (uri.scheme == StorageScheme::kFile) {
+    std::error_code ec;
+    std::filesystem::create_directories(uri.path, ec);
+    if (ec) return MakeError(ErrorCode::kUnavailable, "creating " + uri.path + ": " + ec.message());
+  }
+  return OpenObjectStore(uri, s3_);
+}
 
 Result<std::string> StoreArtifactPacker::StagingUri(const TrainingJob& job) {
   TY_ASSIGN_OR_RETURN(StorageUri uri, OutputUri(job));
