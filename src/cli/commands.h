@@ -21,6 +21,7 @@ void AddJobsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddTagsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddLogsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddRunCommand(CLI::App& app, int* exit_code);
+void AddCheckpointsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddAgentCommand(CLI::App& app, int* exit_code);
 
 }  // namespace trainyard::cli

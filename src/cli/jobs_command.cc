@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/client_command.h"
+#include "cli/progress_bar.h"
 #include "cli/table.h"
 
 namespace trainyard::cli {
@@ -77,19 +78,6 @@ void PrintDescription(const Json& job) {
     }
     std::printf("\nFinal metrics:\n%s", RenderTable({"METRIC", "VALUE", "TIME"}, rows).c_str());
   }
-}
-
-std::string FormatBytes(int64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-  return text;
 }
 
 // The checkpoint sync state each instance last reported.

@@ -18,6 +18,7 @@ int Main(int argc, char** argv) {
   AddTagsCommand(app, flags, &exit_code);
   AddLogsCommand(app, flags, &exit_code);
   AddRunCommand(app, &exit_code);
+  AddCheckpointsCommand(app, flags, &exit_code);
   AddAgentCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
