@@ -165,7 +165,9 @@ def restore(checkpoint_dir, rank, model, optimizer):
         state = box[0]
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
-    print(f"resumed from checkpoint-{step}.pt", flush=True)
+    if rank == 0:  # the file's digest, to compare with the checkpoint store's
+        with open(path, "rb") as f:
+            print(f"resumed from checkpoint-{step}.pt sha256={hashlib.sha256(f.read()).hexdigest()}", flush=True)
     return step
 
 
