@@ -54,12 +54,15 @@ class TransparentWrapper : public FaultInjectingObjectStore {
 
 // An S3ObjectStore that owns the sleeper it retries with (one that never
 // waits: a retry against a local server need not).
-std::unique_ptr<S3ObjectStore> MakeS3Store(const S3TestServer& server, const std::string& uri) {
+std::unique_ptr<S3ObjectStore> MakeS3Store(const S3TestServer& server, const std::string& uri,
+                                           bool list_without_slash = false) {
   Result<StorageUri> root = ParseStorageUri(uri);
   EXPECT_TRUE(root.ok()) << uri;
   if (!root.ok()) return nullptr;
+  S3Options options = TestS3Options(server);
+  options.list_without_slash = list_without_slash;
   Result<std::unique_ptr<S3ObjectStore>> store =
-      S3ObjectStore::Create(*root, TestS3Options(server), std::make_shared<RecordingSleeper>(), 1);
+      S3ObjectStore::Create(*root, options, std::make_shared<RecordingSleeper>(), 1);
   EXPECT_TRUE(store.ok()) << store.error().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -73,38 +76,18 @@ std::unique_ptr<ObjectStore> MakeS3rverStore(const std::string&) {
 
 // moto verifies SigV4 over the *decoded* query string, so it refuses a
 // correctly signed ListObjectsV2 whose prefix contains '/' (sent as %2F; see
-// environment.md). This wrapper lists moto with the prefix cut before its
-// first '/' and filters the rest here; s3rver covers prefixes with '/'.
-class SlashFreeListing : public FaultInjectingObjectStore {
- public:
-  explicit SlashFreeListing(std::unique_ptr<ObjectStore> inner)
-      : FaultInjectingObjectStore(*inner), inner_(std::move(inner)) {}
-
-  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
-    TY_RETURN_IF_ERROR(ValidateListPrefix(prefix));
-    Result<std::vector<ObjectInfo>> listed = inner_->List(prefix.substr(0, prefix.find('/')));
-    if (!listed.ok()) return listed;
-    std::vector<ObjectInfo> matching;
-    for (ObjectInfo& info : *listed) {
-      if (info.key.starts_with(prefix)) matching.push_back(std::move(info));
-    }
-    return matching;
-  }
-
- private:
-  std::unique_ptr<ObjectStore> inner_;
-};
-
-// moto: a fresh bucket per test (so no root prefix, whose '/' would reach
-// the listing's query), reached with keys whose signatures moto checks.
+// environment.md): its store lists with S3Options::list_without_slash, the
+// setting users of such servers have; s3rver covers prefixes with '/' on the
+// wire. A fresh bucket per test, reached with keys whose signatures moto checks.
 std::unique_ptr<ObjectStore> MakeMotoStore(const std::string&) {
   std::optional<S3TestServer> server = FindS3TestServer("moto");
   if (!server) return nullptr;
-  std::unique_ptr<S3ObjectStore> store = MakeS3Store(*server, "s3://" + UniqueTestName());
+  std::unique_ptr<S3ObjectStore> store =
+      MakeS3Store(*server, "s3://" + UniqueTestName() + "/root", /*list_without_slash=*/true);
   if (!store) return nullptr;
   Status created = store->CreateBucket();
   EXPECT_TRUE(created.ok()) << created.error().ToString();
-  return std::make_unique<SlashFreeListing>(std::move(store));
+  return store;
 }
 
 const StoreFactory kStoreFactories[] = {

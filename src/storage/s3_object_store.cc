@@ -33,12 +33,15 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Create(const StorageUri& r
   TY_RETURN_IF_ERROR(ValidateS3Options(options));
   TY_ASSIGN_OR_RETURN(S3BucketAddress address, S3BucketAddress::Create(options, root.bucket));
   auto s3 = std::make_unique<S3Requester>(options, std::move(address), *sleeper, jitter_seed);
-  return std::unique_ptr<S3ObjectStore>(new S3ObjectStore(root, std::move(sleeper), std::move(s3)));
+  return std::unique_ptr<S3ObjectStore>(
+      new S3ObjectStore(root, options.list_without_slash, std::move(sleeper), std::move(s3)));
 }
 
-S3ObjectStore::S3ObjectStore(StorageUri root, std::shared_ptr<Sleeper> sleeper, std::unique_ptr<S3Requester> s3)
+S3ObjectStore::S3ObjectStore(StorageUri root, bool list_without_slash, std::shared_ptr<Sleeper> sleeper,
+                             std::unique_ptr<S3Requester> s3)
     : root_(std::move(root)),
       key_prefix_(root_.path.empty() ? "" : root_.path + "/"),
+      list_without_slash_(list_without_slash),
       sleeper_(std::move(sleeper)),
       s3_(std::move(s3)) {}
 
@@ -94,17 +97,20 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix) {
   Status valid = ValidateListPrefix(prefix);
   if (!valid.ok()) return valid.error().WithContext(context);
   std::vector<ObjectInfo> objects;
+  const std::string wanted = FullKey(prefix);
+  std::string asked = wanted;
+  if (list_without_slash_) asked = asked.substr(0, asked.find('/'));
   std::string token;
   do {
     S3Call call;
-    call.query = {{"list-type", "2"}, {"prefix", FullKey(prefix)}};
+    call.query = {{"list-type", "2"}, {"prefix", asked}};
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
     Result<HttpResponse> reply = s3_->Send(call, ObjectUri(prefix));
     if (!reply.ok()) return reply.error().WithContext(context);
     Result<S3ListPage> page = ParseListObjectsV2(reply->body);
     if (!page.ok()) return page.error().WithContext(context);
     for (ObjectInfo& info : page->objects) {
-      if (!info.key.starts_with(key_prefix_)) continue;
+      if (!info.key.starts_with(key_prefix_) || !info.key.starts_with(wanted)) continue;
       info.key.erase(0, key_prefix_.size());
       objects.push_back(std::move(info));
     }

@@ -65,13 +65,15 @@ class S3ObjectStore : public ObjectStore {
   Status CreateBucket();
 
  private:
-  S3ObjectStore(StorageUri root, std::shared_ptr<Sleeper> sleeper, std::unique_ptr<S3Requester> s3);
+  S3ObjectStore(StorageUri root, bool list_without_slash, std::shared_ptr<Sleeper> sleeper,
+                std::unique_ptr<S3Requester> s3);
 
   std::string FullKey(std::string_view key) const;    // the S3 key of an object key
   std::string ObjectUri(std::string_view key) const;  // s3://bucket/prefix/key
 
   const StorageUri root_;
   const std::string key_prefix_;  // root_.path + "/", or "" at the bucket's top
+  const bool list_without_slash_;  // S3Options::list_without_slash
   std::shared_ptr<Sleeper> sleeper_;
   std::unique_ptr<S3Requester> s3_;
 };

@@ -64,6 +64,14 @@ S3Options S3OptionsFromEnvironment(const EnvironmentLookup& lookup, const S3Sett
     options.session_token = Read(lookup, "AWS_SESSION_TOKEN").value_or("");
   }
   if (auto ca = Read(lookup, "AWS_CA_BUNDLE")) options.ca_file = *ca;
+  if (auto style = Read(lookup, "TRAINYARD_S3_ADDRESSING_STYLE")) {
+    if (*style == "auto") options.addressing_style = S3AddressingStyle::kAuto;
+    if (*style == "path") options.addressing_style = S3AddressingStyle::kPath;
+    if (*style == "virtual") options.addressing_style = S3AddressingStyle::kVirtual;
+  }
+  if (auto quirk = Read(lookup, "TRAINYARD_S3_LIST_WITHOUT_SLASH")) {
+    options.list_without_slash = *quirk == "1" || *quirk == "true";
+  }
 
   if (explicit_settings.endpoint_url) options.endpoint_url = *explicit_settings.endpoint_url;
   if (explicit_settings.region) options.region = *explicit_settings.region;

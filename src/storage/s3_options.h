@@ -43,6 +43,11 @@ struct S3Options {
   S3AddressingStyle addressing_style = S3AddressingStyle::kAuto;
   // CA bundle for https; empty uses libcurl's default.
   std::string ca_file;
+  // For servers that check SigV4 over the *decoded* query string (moto 5),
+  // which refuses a correctly signed ListObjectsV2 whose prefix holds '/':
+  // a List then asks for the prefix cut before its first '/' and filters
+  // the rest here. Lists more keys than needed; never needed for AWS.
+  bool list_without_slash = false;
 
   // Objects up to this size move in one request; larger ones in parts of
   // this size (raised for objects over 10,000 parts, S3's limit). S3 needs
@@ -94,6 +99,9 @@ EnvironmentLookup ProcessEnvironment();
 //   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (read as a
 //     set only when AWS_ACCESS_KEY_ID is present)
 //   AWS_CA_BUNDLE                                -> ca_file
+//   TRAINYARD_S3_ADDRESSING_STYLE (auto|path|virtual; others are ignored)
+//                                                -> addressing_style
+//   TRAINYARD_S3_LIST_WITHOUT_SLASH (1|true)     -> list_without_slash
 // Tuning fields come from `base` only.
 S3Options S3OptionsFromEnvironment(const EnvironmentLookup& lookup,
                                    const S3Settings& explicit_settings = {},

@@ -41,6 +41,18 @@ TEST(S3OptionsTest, ReadsTheStandardVariables) {
   EXPECT_EQ(options.ca_file, "/ca.pem");
 }
 
+TEST(S3OptionsTest, ReadsTrainyardsOwnVariables) {
+  S3Options options = S3OptionsFromEnvironment(
+      Env({{"TRAINYARD_S3_ADDRESSING_STYLE", "path"}, {"TRAINYARD_S3_LIST_WITHOUT_SLASH", "1"}}));
+  EXPECT_EQ(options.addressing_style, S3AddressingStyle::kPath);
+  EXPECT_TRUE(options.list_without_slash);
+  options = S3OptionsFromEnvironment(Env({{"TRAINYARD_S3_ADDRESSING_STYLE", "virtual"}}));
+  EXPECT_EQ(options.addressing_style, S3AddressingStyle::kVirtual);
+  EXPECT_FALSE(options.list_without_slash);
+  options = S3OptionsFromEnvironment(Env({{"TRAINYARD_S3_ADDRESSING_STYLE", "sideways"}}));
+  EXPECT_EQ(options.addressing_style, S3AddressingStyle::kAuto);
+}
+
 TEST(S3OptionsTest, TheS3SpecificEndpointAndTheDefaultRegionAreFallbacksInTheRightOrder) {
   S3Options options = S3OptionsFromEnvironment(Env({{"AWS_ENDPOINT_URL", "http://generic:1"},
                                                     {"AWS_ENDPOINT_URL_S3", "http://s3-only:2"},
