@@ -31,8 +31,9 @@ REGION = "us-east-1"
 
 
 class Server:
-    def __init__(self, state_dir=None, extra_args=(), port=0):
+    def __init__(self, state_dir=None, extra_args=(), port=0, extra_env=None):
         self.owns_dir = state_dir is None
+        self.extra_env = dict(extra_env or {})
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="trainyard-e2e-")
         self.extra_args = ["--grace-period", "2"] + list(extra_args)
         self.port = port
@@ -40,7 +41,7 @@ class Server:
         self.url = None
 
     def start(self):
-        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, **self.extra_env)
         self.proc = subprocess.Popen(
             [BIN, "server", "--listen", f"127.0.0.1:{self.port}", "--state-dir", self.state_dir] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
