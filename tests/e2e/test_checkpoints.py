@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -208,6 +209,104 @@ class CheckpointTest(unittest.TestCase):
         if store is None:
             self.fail("TRAINYARD_TEST_S3_CONFIG names no moto server (run through ctest)")
         self.stop_resume_and_compare(store)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class S3rver:
+    """A private s3rver that a test can take away and bring back (same port, same data)."""
+
+    SCRIPT = os.path.join(REPO, "tools", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js")
+
+    def __init__(self, data_dir):
+        self.data_dir, self.port, self.proc = data_dir, free_port(), None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(["node", "--openssl-legacy-provider", self.SCRIPT, "-d", self.data_dir,
+                                      "-a", "127.0.0.1", "-p", str(self.port), "--silent"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("s3rver did not start")
+                time.sleep(0.05)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class StoreOutageTest(unittest.TestCase):
+    """The store goes away while a job trains: training goes on, the backlog shows in
+    `trainyard jobs describe`, and everything is flushed when the store is back."""
+
+    def test_outage_during_training_loses_nothing(self):
+        scratch = tempfile.mkdtemp(prefix="trainyard-outage-")
+        self.addCleanup(shutil.rmtree, scratch, True)
+        s3 = S3rver(os.path.join(scratch, "data")).start()
+        self.addCleanup(s3.kill)
+        keys = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_REGION": "us-east-1"}
+        client = boto3.client("s3", endpoint_url=s3.url, region_name="us-east-1",
+                              aws_access_key_id="S3RVER", aws_secret_access_key="S3RVER")
+        client.create_bucket(Bucket="outage")
+        credentials = os.path.join(scratch, "credentials")
+        with open(credentials, "w") as f:
+            f.write("[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n")
+        server = Server(extra_args=["--image", "pytorch-ddp=" + DDP, "--heartbeat-timeout-ms", "10000",
+                                    "--s3-endpoint-url", s3.url, "--s3-credentials-file", credentials]).start()
+        self.addCleanup(server.cleanup)
+        sm = server.boto3()
+        sm.create_training_job(**ddp_request("ddp-outage", "s3://outage/run"))
+
+        def points():
+            listed = client.list_objects_v2(Bucket="outage", Prefix="run/.trainyard/points/")
+            return sorted(o["Key"] for o in listed.get("Contents", []))
+
+        deadline = time.monotonic() + 120
+        while not points():
+            self.assertLess(time.monotonic(), deadline, "no sync point before the outage")
+            time.sleep(0.1)
+        s3.kill()
+
+        # Training goes on; the backlog and the error show while the store is away.
+        deadline = time.monotonic() + 120
+        while True:
+            proc = server.trainyard("jobs", "describe", "ddp-outage", "--json")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            checkpoint = json.loads(proc.stdout)["Trainyard"]["Instances"][0].get("Checkpoint", {})
+            if checkpoint.get("BacklogFiles", 0) > 0 and checkpoint.get("LastError"):
+                break
+            self.assertLess(time.monotonic(), deadline, checkpoint)
+            time.sleep(0.2)
+        self.assertEqual(json.loads(proc.stdout)["TrainingJobStatus"], "InProgress")
+        human = server.trainyard("jobs", "describe", "ddp-outage")
+        self.assertIn("BACKLOG", human.stdout)
+
+        s3.start()
+        job = wait_for_status(sm, "ddp-outage", {"Completed", "Failed", "Stopped"}, timeout=600)
+        self.assertEqual(job["TrainingJobStatus"], "Completed", job.get("FailureReason"))
+        newest = points()[-1]
+        manifest = json.loads(client.get_object(Bucket="outage", Key=newest)["Body"].read())
+        self.assertEqual(sorted(f["path"] for f in manifest["files"]),
+                         [f"checkpoint-{STEPS - 2 * EVERY}.pt", f"checkpoint-{STEPS - EVERY}.pt",
+                          f"checkpoint-{STEPS}.pt"])
+        target = os.path.join(scratch, "after")
+        env = dict(os.environ, AWS_ENDPOINT_URL_S3=s3.url, **keys)
+        got = subprocess.run([BIN, "checkpoints", "get", "s3://outage/run", target], capture_output=True,
+                             text=True, env=env, timeout=120)
+        self.assertEqual(got.returncode, 0, got.stderr)
+        for f in manifest["files"]:
+            self.assertEqual(sha256_file(os.path.join(target, f["path"])), f["sha256"])
 
 
 if __name__ == "__main__":
