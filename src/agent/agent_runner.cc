@@ -158,7 +158,10 @@ Status AgentRunner::StartCheckpointSync(const InstanceLayout& layout) {
   options.sleep = [this](milliseconds duration) { deps_.sleeper.SleepFor(duration); };
   auto sync = std::make_unique<CheckpointSync>(std::move(store), deps_.clock, std::move(options));
   Note("restoring checkpoints from " + sync->Uri() + " into " + layout.checkpoint_dir.string());
-  checkpoints_ = std::move(sync);
+  {
+    std::lock_guard lock(checkpoints_mu_);  // reports are made on another thread meanwhile
+    checkpoints_ = std::move(sync);
+  }
   TY_RETURN_IF_ERROR(checkpoints_->RestoreAndStart());
   CheckpointReport restored = checkpoints_->Report();
   Note("restored " + std::to_string(restored.restored_files) + " checkpoint files (" +
@@ -269,7 +272,10 @@ AgentReport AgentRunner::MakeReport() {
   LogBuffer::Batch batch = logs_->Take(options_.max_lines_per_report);
   report.logs = std::move(batch.lines);
   report.dropped_lines = batch.dropped_lines;
-  if (checkpoints_) report.checkpoint = checkpoints_->Report();
+  {
+    std::lock_guard lock(checkpoints_mu_);
+    if (checkpoints_) report.checkpoint = checkpoints_->Report();
+  }
   return report;
 }
 

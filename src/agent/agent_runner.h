@@ -36,6 +36,7 @@
 #include <functional>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -118,6 +119,8 @@ class AgentRunner {
   std::unique_ptr<LogBuffer> logs_;
   std::optional<ProcessOptions> launch_;
   std::unique_ptr<TrainingProcess> process_;
+  // Set once while preparing (on the worker thread); read by reports.
+  std::mutex checkpoints_mu_;
   std::unique_ptr<CheckpointSync> checkpoints_;
 
   AgentPhase phase_ = AgentPhase::kPreparing;

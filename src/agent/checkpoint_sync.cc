@@ -89,8 +89,12 @@ Status CheckpointSync::RestoreAndStart() {
         (void)report;
         return Ok();
       };
-      mirror_ = std::make_unique<CheckpointMirror>(*store_, *watcher_, clock_, std::move(mirror));
-      restored = mirror_->Start(known_);
+      auto started = std::make_unique<CheckpointMirror>(*store_, *watcher_, clock_, std::move(mirror));
+      restored = started->Start(known_);
+      if (restored.ok()) {
+        std::lock_guard lock(mu_);
+        mirror_ = std::move(started);  // Report() may read it from now on
+      }
       if (!restored.ok()) restored = restored.error().WithContext("mirroring checkpoints to " + store_->Uri());
     } else {
       restored = watcher.error().WithContext("watching " + options_.local_dir + " for checkpoints");
@@ -109,16 +113,21 @@ Status CheckpointSync::RestoreAndStart() {
 }
 
 Status CheckpointSync::Flush(std::chrono::milliseconds timeout) {
-  if (!mirror_) return Ok();
+  if (!Mirror()) return Ok();
   SetStage("flushing");
-  Status flushed = mirror_->Flush(clock_.MonotonicMs() + timeout.count());
+  Status flushed = Mirror()->Flush(clock_.MonotonicMs() + timeout.count());
   SetStage(flushed.ok() ? "flushed" : "mirroring");
   if (!flushed.ok()) return flushed.error().WithContext("flushing checkpoints to " + store_->Uri());
   return Ok();
 }
 
 void CheckpointSync::Stop() {
-  if (mirror_) mirror_->Stop();
+  if (CheckpointMirror* mirror = Mirror()) mirror->Stop();
+}
+
+CheckpointMirror* CheckpointSync::Mirror() const {
+  std::lock_guard lock(mu_);
+  return mirror_.get();
 }
 
 CheckpointReport CheckpointSync::Report() const {
@@ -129,8 +138,9 @@ CheckpointReport CheckpointSync::Report() const {
     report.last_error = error_;
     report.last_error_ms = error_ms_;
   }
-  if (!mirror_) return report;
-  CheckpointSyncStatus status = mirror_->SyncStatus();
+  CheckpointMirror* mirror = Mirror();
+  if (mirror == nullptr) return report;
+  CheckpointSyncStatus status = mirror->SyncStatus();
   report.files = status.files_mirrored;
   report.bytes = status.bytes_mirrored;
   report.last_sync_ms = status.last_sync_ms;

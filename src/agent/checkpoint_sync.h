@@ -64,15 +64,16 @@ class CheckpointSync {
  private:
   Status RestoreWithRetries();
   void SetStage(std::string stage);
+  CheckpointMirror* Mirror() const;  // null until mirroring started; then fixed
 
   std::unique_ptr<ObjectStore> store_;
   const Clock& clock_;
   const CheckpointSyncOptions options_;
   std::unique_ptr<DirectoryWatcher> watcher_;
-  std::unique_ptr<CheckpointMirror> mirror_;
   std::vector<KnownFile> known_;  // restored files the store's live keys hold
 
   mutable std::mutex mu_;
+  std::unique_ptr<CheckpointMirror> mirror_;  // set once, under mu_
   CheckpointReport restored_;  // stage and restore figures
   std::string error_;
   int64_t error_ms_ = 0;
