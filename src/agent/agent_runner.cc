@@ -29,8 +29,6 @@ std::string Joined(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-void RealSleeper::SleepFor(milliseconds duration) { std::this_thread::sleep_for(duration); }
-
 AgentRunner::AgentRunner(AgentRunnerDeps deps, AgentRunnerOptions options)
     : deps_(deps), options_(std::move(options)) {}
 

@@ -49,21 +49,9 @@
 #include "agent/process.h"
 #include "agent/store_opener.h"
 #include "common/clock.h"
+#include "common/sleeper.h"
 
 namespace trainyard {
-
-// How the runner pauses between reports when nothing else wakes it; tests
-// advance a FakeClock instead of sleeping.
-class Sleeper {
- public:
-  virtual ~Sleeper() = default;
-  virtual void SleepFor(std::chrono::milliseconds duration) = 0;
-};
-
-class RealSleeper : public Sleeper {
- public:
-  void SleepFor(std::chrono::milliseconds duration) override;
-};
 
 struct AgentRunnerOptions {
   std::filesystem::path ml_root{kSageMakerMlRoot};  // the instance's /opt/ml

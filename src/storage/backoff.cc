@@ -5,7 +5,6 @@
 
 namespace trainyard {
 
-void RealSleeper::Sleep(std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); }
 
 JitteredBackoff::JitteredBackoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, uint64_t seed)
     : base_(base), cap_(cap), random_(seed) {}

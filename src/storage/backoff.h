@@ -1,6 +1,6 @@
-// Waiting between retries: exponential backoff with full jitter, and the
-// Sleeper seam that does the waiting (tests pass a recording sleeper that
-// returns at once, so no test really waits).
+// Waiting between retries: exponential backoff with full jitter (the
+// waiting itself goes through the Sleeper seam, common/sleeper.h, so no test
+// really waits).
 //
 // Full jitter: before retry n (1 for the first retry) wait a uniformly random
 // time in [0, min(cap, base * 2^(n-1))]; callers that retry at once after an
@@ -12,20 +12,9 @@
 #include <mutex>
 #include <random>
 
+#include "common/sleeper.h"
+
 namespace trainyard {
-
-// Thread safety: implementations may be called from any number of threads.
-class Sleeper {
- public:
-  virtual ~Sleeper() = default;
-  virtual void Sleep(std::chrono::milliseconds duration) = 0;
-};
-
-// Really waits (std::this_thread::sleep_for).
-class RealSleeper : public Sleeper {
- public:
-  void Sleep(std::chrono::milliseconds duration) override;
-};
 
 // Computes retry delays from a seeded random source (the same seed gives
 // the same delays). Thread-safe.

@@ -45,7 +45,7 @@ S3Requester::S3Requester(const S3Options& options, S3BucketAddress address, Slee
 
 Result<HttpResponse> S3Requester::Send(const S3Call& call, std::string_view uri) {
   for (int attempt = 1;; ++attempt) {
-    if (attempt > 1) sleeper_.Sleep(backoff_.Delay(attempt - 1));
+    if (attempt > 1) sleeper_.SleepFor(backoff_.Delay(attempt - 1));
     if (call.before_attempt) call.before_attempt();
     bool retryable = false;
     Result<HttpResponse> result = Attempt(call, uri, &retryable);

@@ -67,7 +67,7 @@ inline std::string RandomBytes(size_t size, uint32_t seed) {
 // Records each requested wait and returns at once, so retries cost no time.
 class RecordingSleeper : public Sleeper {
  public:
-  void Sleep(std::chrono::milliseconds duration) override {
+  void SleepFor(std::chrono::milliseconds duration) override {
     std::lock_guard<std::mutex> lock(mu_);
     sleeps_.push_back(duration);
   }
