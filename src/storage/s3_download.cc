@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 #include <optional>
@@ -137,8 +138,14 @@ Result<S3Download> S3Download::Start(S3Requester& s3, std::string key, std::stri
   call.headers = {"Range: bytes=0-" + std::to_string(part_size - 1)};
   call.statuses_for_caller = {416};  // S3's answer to a range on an empty object
   // s3rver answers it with a 206 announcing one byte it never sends.
-  call.want_body = [](const HttpResponse& head) {
-    return !(head.status == 206 && TotalFromContentRange(head.Header("content-range")) == 0);
+  call.want_body = [&body, part_size](const HttpResponse& head) {
+    if (head.status == 206 && TotalFromContentRange(head.Header("content-range")) == 0) return false;
+    // The part arrives in many small chunks: one allocation for all of them.
+    const std::string length = head.Header("content-length");
+    char* end = nullptr;
+    const long long announced = std::strtoll(length.c_str(), &end, 10);
+    if (!length.empty() && *end == '\0' && announced > 0) body.reserve(std::min<int64_t>(announced, part_size));
+    return true;
   };
   call.before_attempt = [&body] { body.clear(); };
   call.body_sink = [&body, part_size](std::string_view chunk) -> Status {
