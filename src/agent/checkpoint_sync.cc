@@ -79,6 +79,7 @@ Status CheckpointSync::RestoreAndStart() {
       // never pause.
       mirror.point_quiet_period = std::chrono::milliseconds(250);
       mirror.point_max_interval = std::chrono::seconds(10);
+      mirror.close_delay = std::chrono::milliseconds(100);
       mirror.random_seed = static_cast<uint64_t>(clock_.NowMs());
       ObjectStore* store = store_.get();
       const int keep_last = options_.keep_last;

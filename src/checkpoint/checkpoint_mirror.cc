@@ -36,6 +36,7 @@ MirrorLedgerOptions LedgerOptionsFrom(const CheckpointMirrorOptions& options) {
   ledger.host = options.host;
   ledger.job_name = options.job_name;
   ledger.settle_ms = options.settle_period.count();
+  ledger.close_delay_ms = options.close_delay.count();
   ledger.quiet_ms = options.point_quiet_period.count();
   ledger.max_point_interval_ms = options.point_max_interval.count();
   ledger.backoff = options.backoff;

@@ -88,6 +88,9 @@ struct CheckpointMirrorOptions {
   std::chrono::milliseconds point_max_interval{60'000};
   std::chrono::milliseconds rescan_interval{10'000};
   std::chrono::milliseconds settle_period{2'000};
+  // How long a completed file waits before its snapshot: a temp file closed
+  // and renamed into place within it is never uploaded.
+  std::chrono::milliseconds close_delay{0};
   BackoffOptions backoff;       // 250 ms doubling to 30 s, jitter 0.5
   uint64_t random_seed = 0;     // for the jitter
   // How many of the newest points (own, plus the restored state) keep their

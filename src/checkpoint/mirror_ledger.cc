@@ -46,7 +46,9 @@ void MirrorLedger::Seed(const std::vector<KnownFile>& files) {
 }
 
 void MirrorLedger::FileCompleted(const std::string& path, int64_t size, int64_t now) {
-  Queue(path, NewChange(MirrorTaskKind::kUpload, now, size), now);
+  Change change = NewChange(MirrorTaskKind::kUpload, now, size);
+  change.retry_at_ms = now + options_.close_delay_ms;  // a temp file renamed at once is never sent
+  Queue(path, change, now);
 }
 
 void MirrorLedger::FileFound(const std::string& path, const FileIdentity& identity, int64_t now, bool immediate) {

@@ -8,7 +8,10 @@
 // Per path, one operation runs at a time; a change that arrives meanwhile
 // waits behind it (merged with others: the newest kind wins, the age is the
 // oldest's). A change starts when it is ready:
-//   - a completed file (closed after writing, renamed into place): at once;
+//   - a completed file (closed after writing, renamed into place): after
+//     `close_delay_ms` (so that a temp file closed and at once renamed into
+//     place, the usual way to write a checkpoint, is never uploaded: its
+//     removal drops the change);
 //   - a file found by a scan: once its identity has not changed for
 //     `settle_ms` (two observations that far apart), and only if it differs
 //     from the version the store has;
@@ -88,6 +91,7 @@ struct MirrorLedgerOptions {
   std::string host = "algo-1";  // the writer, in point ids
   std::string job_name;
   int64_t settle_ms = 2'000;
+  int64_t close_delay_ms = 0;
   int64_t quiet_ms = 1'000;
   int64_t max_point_interval_ms = 60'000;
   BackoffOptions backoff;

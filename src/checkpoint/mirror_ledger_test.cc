@@ -83,6 +83,22 @@ TEST(MirrorLedgerTest, CompletedFileUploadsAtOnceThenPointAfterQuietPeriod) {
   EXPECT_FALSE(ledger.StartNext(kT0 + 100'000, kWall, false)) << "nothing changed: no new point";
 }
 
+TEST(MirrorLedgerTest, ATempFileRenamedWithinTheCloseDelayIsNeverUploaded) {
+  MirrorLedgerOptions options = Options();
+  options.close_delay_ms = 100;
+  MirrorLedger ledger(options, kT0);
+  ledger.FileCompleted("ckpt.pt.tmp", 10, kT0);
+  EXPECT_FALSE(ledger.StartNext(kT0 + 99, kWall, false)) << "still within the close delay";
+  EXPECT_EQ(ledger.NextDueMs(kT0 + 50, false), kT0 + 100);
+  ledger.FileRemoved("ckpt.pt.tmp", kT0 + 20);  // renamed into place
+  ledger.FileCompleted("ckpt.pt", 10, kT0 + 20);
+  std::optional<MirrorTask> task = ledger.StartNext(kT0 + 120, kWall, false);
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->path, "ckpt.pt");
+  EXPECT_EQ(task->kind, MirrorTaskKind::kUpload);
+  EXPECT_EQ(ledger.Backlog().files, 1) << "nothing is owed for the temp file";
+}
+
 TEST(MirrorLedgerTest, SeededFilesAreTheBaselineAndAreProtected) {
   MirrorLedger ledger(Options(), kT0);
   ledger.Seed({{{"a.pt", 5, Sha('a')}, Identity(1, 5)}});
