@@ -17,13 +17,17 @@ class RunCommandTest(unittest.TestCase):
     def setUp(self):
         self.state = tempfile.mkdtemp(prefix="trainyard-run-")
         self.out = tempfile.mkdtemp(prefix="trainyard-run-out-")
+        self.checkpoints = tempfile.mkdtemp(prefix="trainyard-run-ckpt-")
 
     def tearDown(self):
-        shutil.rmtree(self.state, ignore_errors=True)
-        shutil.rmtree(self.out, ignore_errors=True)
+        for d in (self.state, self.out, self.checkpoints):
+            shutil.rmtree(d, ignore_errors=True)
 
     def run_trainyard(self, *args):
-        return subprocess.run([BIN, "run", *args, "--state-dir", self.state], cwd=REPO,
+        """`trainyard run` with this test's own state and checkpoint folders (the
+        examples' job files name a shared one under /tmp, where they resume)."""
+        return subprocess.run([BIN, "run", *args, "--state-dir", self.state,
+                               "--checkpoint-s3-uri", self.checkpoints], cwd=REPO,
                               capture_output=True, text=True, timeout=300)
 
     def test_job_file_runs_to_completion_and_says_where_the_model_is(self):
@@ -36,6 +40,8 @@ class RunCommandTest(unittest.TestCase):
         again = self.run_trainyard("examples/hello/job.json", "--output-path", "file://" + self.out)
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertIn("A job named hello-example exists already; running this one as hello-example-", again.stderr)
+        self.assertIn("[algo-1] resumed from checkpoint epoch=5", again.stdout)
+        self.assertIn(f"Checkpoints: file://{self.checkpoints} ", again.stdout)
 
     def test_estimator_flags_in_script_mode_on_two_instances(self):
         proc = self.run_trainyard("--entry-point", "train.py", "--source-dir", "examples/hello",
