@@ -61,46 +61,7 @@ Status CheckpointSync::RestoreAndStart() {
                                           "creating the checkpoint directory " + options_.local_dir + ": " +
                                               ec.message()))
                        : RestoreWithRetries();
-  if (restored.ok()) {
-    DirectoryWatcherOptions watch;
-    watch.excluded_dirs = {std::string(kCheckpointControlDir)};
-    Result<std::unique_ptr<DirectoryWatcher>> watcher = NewInotifyDirectoryWatcher(options_.local_dir, watch);
-    if (watcher.ok()) {
-      watcher_ = std::move(watcher).value();
-      CheckpointMirrorOptions mirror;
-      mirror.local_dir = options_.local_dir;
-      mirror.staging_dir = options_.staging_dir;
-      mirror.host = options_.host;
-      mirror.job_name = options_.job_name;
-      mirror.protected_points = std::max(options_.keep_last, 1);
-      // Training scripts checkpoint every few seconds to hours: a sync point
-      // as soon as a checkpoint's files are all durable and a quarter second
-      // passed without another change, and at least every 10 s while changes
-      // never pause.
-      mirror.point_quiet_period = std::chrono::milliseconds(250);
-      mirror.point_max_interval = std::chrono::seconds(10);
-      mirror.close_delay = std::chrono::milliseconds(100);
-      mirror.random_seed = static_cast<uint64_t>(clock_.NowMs());
-      ObjectStore* store = store_.get();
-      const int keep_last = options_.keep_last;
-      mirror.collect_garbage = [store, keep_last](EpochMs now_ms) -> Status {
-        RetentionOptions retention;
-        retention.keep_last = keep_last;
-        TY_ASSIGN_OR_RETURN(GarbageReport report, CollectCheckpointGarbage(*store, retention, now_ms));
-        (void)report;
-        return Ok();
-      };
-      auto started = std::make_unique<CheckpointMirror>(*store_, *watcher_, clock_, std::move(mirror));
-      restored = started->Start(known_);
-      if (restored.ok()) {
-        std::lock_guard lock(mu_);
-        mirror_ = std::move(started);  // Report() may read it from now on
-      }
-      if (!restored.ok()) restored = restored.error().WithContext("mirroring checkpoints to " + store_->Uri());
-    } else {
-      restored = watcher.error().WithContext("watching " + options_.local_dir + " for checkpoints");
-    }
-  }
+  if (restored.ok()) restored = StartMirror();
   if (!restored.ok()) {
     const Error& error = restored.error();
     std::lock_guard lock(mu_);
@@ -110,6 +71,42 @@ Status CheckpointSync::RestoreAndStart() {
     return error;
   }
   SetStage("mirroring");
+  return Ok();
+}
+
+Status CheckpointSync::StartMirror() {
+  DirectoryWatcherOptions watch;
+  watch.excluded_dirs = {std::string(kCheckpointControlDir)};
+  Result<std::unique_ptr<DirectoryWatcher>> watcher = NewInotifyDirectoryWatcher(options_.local_dir, watch);
+  if (!watcher.ok()) return watcher.error().WithContext("watching " + options_.local_dir + " for checkpoints");
+  watcher_ = std::move(watcher).value();
+  CheckpointMirrorOptions mirror;
+  mirror.local_dir = options_.local_dir;
+  mirror.staging_dir = options_.staging_dir;
+  mirror.host = options_.host;
+  mirror.job_name = options_.job_name;
+  mirror.protected_points = std::max(options_.keep_last, 1);
+  // Training scripts checkpoint every few seconds to every few hours: a sync
+  // point once a checkpoint's files are all durable and a quarter second
+  // passed without another change, and at least every 10 s while changes
+  // never pause. A temp file renamed into place within 100 ms is never sent.
+  mirror.point_quiet_period = std::chrono::milliseconds(250);
+  mirror.point_max_interval = std::chrono::seconds(10);
+  mirror.close_delay = std::chrono::milliseconds(100);
+  mirror.random_seed = static_cast<uint64_t>(clock_.NowMs());
+  ObjectStore* store = store_.get();
+  const int keep_last = options_.keep_last;
+  mirror.collect_garbage = [store, keep_last](EpochMs now_ms) -> Status {
+    RetentionOptions retention;
+    retention.keep_last = keep_last;
+    Result<GarbageReport> collected = CollectCheckpointGarbage(*store, retention, now_ms);
+    return collected.ok() ? Ok() : Status(collected.error());
+  };
+  auto started = std::make_unique<CheckpointMirror>(*store_, *watcher_, clock_, std::move(mirror));
+  Status status = started->Start(known_);
+  if (!status.ok()) return status.error().WithContext("mirroring checkpoints to " + store_->Uri());
+  std::lock_guard lock(mu_);
+  mirror_ = std::move(started);  // Report() may read it from now on
   return Ok();
 }
 

@@ -63,6 +63,7 @@ class CheckpointSync {
 
  private:
   Status RestoreWithRetries();
+  Status StartMirror();  // watcher and mirror over the restored directory
   void SetStage(std::string stage);
   CheckpointMirror* Mirror() const;  // null until mirroring started; then fixed
 
