@@ -25,6 +25,9 @@ struct InstanceLaunch {
   std::string instance_dir;         // private directory for this instance (created by the caller)
   std::string server_url;           // where the agent reports
   std::string token;                // the job's agent token
+  // Unique per launch ("i-<hex>"): a replacement for algo-2 is a new
+  // instance with a new id. Agents see it as TRAINYARD_INSTANCE_ID.
+  std::string instance_id;
 };
 
 class Instance {

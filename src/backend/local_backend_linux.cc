@@ -144,11 +144,15 @@ Result<std::unique_ptr<Instance>> LocalBackend::Launch(const InstanceLaunch& lau
   for (char** e = environ; *e; ++e) {
     std::string_view entry(*e);
     std::string_view name = entry.substr(0, entry.find('='));
-    if (name == "TRAINYARD_AGENT_TOKEN" || options_.environment.count(std::string(name))) continue;
+    if (name == "TRAINYARD_AGENT_TOKEN" || name == "TRAINYARD_INSTANCE_ID" ||
+        options_.environment.count(std::string(name))) {
+      continue;
+    }
     env_strings.emplace_back(entry);
   }
   for (const auto& [name, value] : options_.environment) env_strings.push_back(name + "=" + value);
   env_strings.push_back("TRAINYARD_AGENT_TOKEN=" + launch.token);  // not on the command line
+  if (!launch.instance_id.empty()) env_strings.push_back("TRAINYARD_INSTANCE_ID=" + launch.instance_id);
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);

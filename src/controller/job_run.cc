@@ -425,6 +425,16 @@ bool JobRun::CheckToken(const std::string& token) const {
   return !token_sha256_.empty() && ConstantTimeEquals(Sha256Hex(token), token_sha256_);
 }
 
+bool JobRun::Admits(const std::string& host, const std::string& token) const {
+  std::lock_guard lock(mu_);
+  return instances_.count(host) > 0 && CheckToken(token);
+}
+
+std::string JobRun::RendezvousPrefix() const {
+  std::lock_guard lock(mu_);
+  return "attempt-" + std::to_string(attempt_) + "/";
+}
+
 Result<Assignment> JobRun::Register(const std::string& host, const std::string& token) {
   std::lock_guard lock(mu_);
   InstanceState* s = Find(host);

@@ -78,6 +78,11 @@ class JobRun {
   void Shutdown();     // server shutdown: stop the thread, leave instances running
 
   Result<Assignment> Register(const std::string& host, const std::string& token);
+  // True when `token` is this job's agent token and `host` one of its hosts.
+  bool Admits(const std::string& host, const std::string& token) const;
+  // The key prefix of the current attempt's rendezvous ("attempt-<n>/"):
+  // agents may only write keys below it, and each restart gets a new one.
+  std::string RendezvousPrefix() const;
   Result<AgentCommand> Report(const std::string& host, const std::string& token,
                               const AgentReport& report);
 
@@ -114,6 +119,7 @@ class JobRun {
   std::string token_;                     // only known to the server that launched the run
   std::string staging_uri_;
   int master_port_ = 0;
+  int attempt_ = 1;                       // 1, then +1 for each restart
   Phase phase_ = Phase::kLaunching;
   bool stop_requested_ = false;
   bool shutdown_ = false;
