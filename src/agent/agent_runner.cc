@@ -69,19 +69,20 @@ Status AgentRunner::Run() {
   Note("preparing " + assignment_.host + " for training job " + assignment_.job_name);
 
   Status prepared;
-  TY_ASSIGN_OR_RETURN(bool exit, RunWhileReporting([this] { return Prepare(); }, &prepared));
+  TY_ASSIGN_OR_RETURN(bool exit, RunWhileReporting([this] { return PrepareInstance(); }, &prepared));
   if (exit) return Ok();
   if (!prepared.ok()) {
     Fail(prepared.error());
-  } else if (stop_requested_) {
-    phase_ = AgentPhase::kExited;
-    failure_ = "stopped before the training program started";
-    Note(failure_);
   } else {
-    StartProgram();
+    TY_ASSIGN_OR_RETURN(exit, BeginAttempt());
+    if (exit) return Ok();
   }
 
   while (true) {
+    if (restart_) {
+      TY_ASSIGN_OR_RETURN(exit, Restart());
+      if (exit) return Ok();
+    }
     if (phase_ == AgentPhase::kExited && upload_requested_) {
       phase_ = AgentPhase::kUploading;
       report_now_ = true;
@@ -102,18 +103,83 @@ Status AgentRunner::Run() {
         if (auto status = process_->WaitFor(Interval())) {
           TY_ASSIGN_OR_RETURN(exit, FinishProgram(*status));
           if (exit) return Ok();
+        } else if (assignment_.health.interval_ms > 0 && deps_.clock.MonotonicMs() >= next_periodic_ms_) {
+          next_periodic_ms_ = deps_.clock.MonotonicMs() + assignment_.health.interval_ms;
+          StartHealthRound("periodic");
         }
       } else {
         deps_.sleeper.SleepFor(Interval());
       }
     }
+    CollectHealthRound(/*wait=*/false);
     report_now_ = false;
     TY_ASSIGN_OR_RETURN(exit, ReportAndObey());
     if (exit) return Ok();
   }
 }
 
-Status AgentRunner::Prepare() {
+// What every attempt does before the program starts: restore, preflight.
+Result<bool> AgentRunner::BeginAttempt() {
+  Status step;
+  TY_ASSIGN_OR_RETURN(bool exit, RunWhileReporting([this] { return PrepareAttempt(); }, &step));
+  if (exit) return true;
+  if (!step.ok()) {
+    Fail(step.error());
+    return false;
+  }
+  if (!stop_requested_) {
+    phase_ = AgentPhase::kChecking;
+    report_now_ = true;
+    TY_ASSIGN_OR_RETURN(exit, RunWhileReporting([this] { return Preflight(); }, &step));
+    if (exit) return true;
+    if (!step.ok()) {
+      Fail(step.error());
+      return false;
+    }
+  }
+  if (stop_requested_) {
+    phase_ = AgentPhase::kExited;
+    failure_ = "stopped before the training program started";
+    report_now_ = true;
+    Note(failure_);
+    return false;
+  }
+  StartProgram();
+  next_periodic_ms_ = deps_.clock.MonotonicMs() + assignment_.health.interval_ms;
+  return false;
+}
+
+// The server's "restart": the program has ended (or never started); run
+// the next attempt on this instance.
+Result<bool> AgentRunner::Restart() {
+  AgentCommand command = *restart_;
+  restart_.reset();
+  CollectHealthRound(/*wait=*/true);  // a round still running belongs to the old attempt
+  assignment_.attempt = command.attempt;
+  assignment_.master_port = command.master_port;
+  assignment_.rendezvous_prefix = command.rendezvous_prefix;
+  exit_.reset();
+  failure_.clear();
+  stop_requested_ = stop_sent_ = upload_requested_ = post_exit_wanted_ = false;
+  client_fault_ = false;
+  process_.reset();
+  phase_ = AgentPhase::kPreparing;
+  report_now_ = true;
+  {
+    std::lock_guard lock(health_mu_);
+    collective_.reset();
+  }
+  Note("restarting for attempt " + std::to_string(assignment_.attempt) + " of training job " +
+       assignment_.job_name);
+  if (!layout_) {  // the first preparation failed: nothing to restart from
+    Fail(MakeError(ErrorCode::kInternal, "cannot restart: the instance was never prepared"));
+    return false;
+  }
+  return BeginAttempt();
+}
+
+// Once per instance: the layout, contract files, channels, submit directory.
+Status AgentRunner::PrepareInstance() {
   const Json& request = assignment_.request;
   std::string local_path;
   if (auto it = request.find("CheckpointConfig"); it != request.end()) {
@@ -121,21 +187,98 @@ Status AgentRunner::Prepare() {
   }
   TY_ASSIGN_OR_RETURN(InstanceLayout layout, InstanceLayout::Make(options_.ml_root, local_path));
   TY_RETURN_IF_ERROR(WriteContractFiles(assignment_, layout));
-  std::error_code ec;
-  fs::remove(layout.failure_file(), ec);  // an earlier attempt's, never this one's
   TY_RETURN_IF_ERROR(DownloadChannels(assignment_, layout, deps_.opener));
   TY_RETURN_IF_ERROR(StageSubmitDirectory(request, layout, deps_.opener));
-  TY_RETURN_IF_ERROR(StartCheckpointSync(layout));
-  TY_ASSIGN_OR_RETURN(LaunchSpec spec, BuildCommand(request, layout, options_.command));
+  layout_ = std::move(layout);
+  return Ok();
+}
+
+// Every attempt: checkpoints restored, command and environment (MASTER_PORT
+// changes from one attempt to the next).
+Status AgentRunner::PrepareAttempt() {
+  std::error_code ec;
+  fs::remove(layout_->failure_file(), ec);  // an earlier attempt's, never this one's
+  std::unique_ptr<CheckpointSync> previous;
+  {
+    std::lock_guard lock(checkpoints_mu_);
+    previous = std::move(checkpoints_);
+  }
+  previous.reset();  // stops its mirror; it was flushed when the program ended
+  TY_RETURN_IF_ERROR(StartCheckpointSync(*layout_));
+  TY_ASSIGN_OR_RETURN(LaunchSpec spec, BuildCommand(assignment_.request, *layout_, options_.command));
   TY_ASSIGN_OR_RETURN(std::vector<std::string> env,
-                      BuildEnvironment(assignment_, layout, options_.environment));
+                      BuildEnvironment(assignment_, *layout_, options_.environment));
   ProcessOptions launch;
   launch.argv = std::move(spec.argv);
   launch.working_dir = std::move(spec.working_dir);
   launch.env = std::move(env);
   launch_ = std::move(launch);
-  layout_ = std::move(layout);
   return Ok();
+}
+
+// Node checks, then the collective check; an error names what was unhealthy.
+Status AgentRunner::Preflight() {
+  if (!deps_.health) return Ok();
+  const HealthSettings& settings = assignment_.health;
+  if (settings.node_checks) {
+    StartHealthRound("preflight");
+    CollectHealthRound(/*wait=*/true);
+    std::lock_guard lock(health_mu_);
+    if (health_ && health_->unhealthy()) {
+      return MakeError(ErrorCode::kUnavailable, "health check failed on " + assignment_.host + ": " +
+                                                    health_->Summary());
+    }
+  }
+  if (settings.collective_check && assignment_.hosts.size() > 1) {
+    Note("collective check with " + std::to_string(assignment_.hosts.size() - 1) + " other instance(s)");
+    CollectiveOutcome outcome = deps_.health->CollectiveCheck(assignment_);
+    {
+      std::lock_guard lock(health_mu_);
+      if (!outcome.result.is_null()) collective_ = outcome.result;
+    }
+    Note("collective check: " + outcome.detail);
+    if (!outcome.ok) {
+      return MakeError(ErrorCode::kUnavailable, "collective check failed on " + assignment_.host + ": " +
+                                                    outcome.detail);
+    }
+  }
+  return Ok();
+}
+
+// Starts a round of node checks on a worker thread unless one is running.
+void AgentRunner::StartHealthRound(std::string when) {
+  if (!deps_.health || !layout_ || health_running_.valid()) return;
+  Assignment assignment = assignment_;
+  const InstanceLayout& layout = *layout_;
+  int64_t seq = ++health_seq_;
+  health_running_ = std::async(std::launch::async, [this, assignment, &layout, seq, when] {
+    HealthRound round;
+    round.seq = seq;
+    round.when = when;
+    if (assignment.health.node_checks) round.outcomes = deps_.health->NodeChecks(assignment, layout);
+    round.time_ms = deps_.clock.NowMs();
+    return round;
+  });
+}
+
+// Keeps a finished round for the reports (and logs what was unhealthy);
+// with `wait`, waits for a running one first.
+void AgentRunner::CollectHealthRound(bool wait) {
+  if (!health_running_.valid()) return;
+  if (!wait && health_running_.wait_for(milliseconds(0)) != std::future_status::ready) return;
+  HealthRound round = health_running_.get();
+  for (const HealthOutcomeReport& o : round.outcomes) {
+    if (o.state != "healthy") Note(round.when + " check " + o.check + " " + o.state + ": " + o.detail);
+  }
+  {
+    std::lock_guard lock(health_mu_);
+    health_ = std::move(round);
+  }
+  report_now_ = true;
+  if (post_exit_wanted_) {
+    post_exit_wanted_ = false;
+    StartHealthRound("post-exit");
+  }
 }
 
 // CheckpointConfig.S3Uri: restore the checkpoint directory, then mirror it.
@@ -228,6 +371,14 @@ void AgentRunner::OnExited(const ExitStatus& status) {
     Note("cannot read the failure file: " + failure.error().message);
   }
   Note("the training program ended: " + status.ToString());
+  const bool failed = status.signal.has_value() || status.exit_code != 0;
+  if (failed && !stop_requested_ && deps_.health) {
+    if (health_running_.valid()) {
+      post_exit_wanted_ = true;  // after the round that is running
+    } else {
+      StartHealthRound("post-exit");
+    }
+  }
 }
 
 Status AgentRunner::Upload() {
@@ -267,6 +418,12 @@ AgentReport AgentRunner::MakeReport() {
     report.exit_signal = exit_->signal;
   }
   report.failure = failure_;
+  report.attempt = assignment_.attempt;
+  {
+    std::lock_guard lock(health_mu_);
+    report.health = health_;
+    report.collective = collective_;
+  }
   LogBuffer::Batch batch = logs_->Take(options_.max_lines_per_report);
   report.logs = std::move(batch.lines);
   report.dropped_lines = batch.dropped_lines;
@@ -315,6 +472,12 @@ Result<bool> AgentRunner::Obey(const AgentCommand& command) {
       return false;
     case AgentAction::kUpload:
       if (phase_ == AgentPhase::kExited) upload_requested_ = true;
+      return false;
+    case AgentAction::kRestart:
+      if ((phase_ == AgentPhase::kExited || phase_ == AgentPhase::kFailed) &&
+          command.attempt > assignment_.attempt) {
+        restart_ = command;
+      }
       return false;
     case AgentAction::kExit:
       if (phase_ == AgentPhase::kTraining) {

@@ -8,11 +8,21 @@
 //          with a CheckpointConfig: the checkpoint directory is restored
 //          from its URI and mirrored from then on (checkpoint_sync.h; a
 //          restore that fails is "ClientError: ...")
-//     -> Training: the program runs; its output is shipped in every report
+//     -> Checking: preflight node health checks, then the collective check
+//          with the other instances (instance_health.h); an unhealthy
+//          instance is Failed with "InternalServerError: ..." and the
+//          round's evidence, and the server replaces it
+//     -> Training: the program runs; its output is shipped in every report;
+//          node checks run again every HealthSettings.interval_ms
 //     -> (checkpoints: the mirror is flushed, still reported as Training, so
 //          that nothing the program wrote is lost whatever ends it; a flush
 //          that fails after a successful run fails the instance)
-//     -> Exited: exit code or signal, failure text from output/failure
+//     -> Exited: exit code or signal, failure text from output/failure;
+//          after an exit that nobody asked for and that is not 0, a
+//          "post-exit" round of node checks follows, so that the server can
+//          tell a bad node from a bad program
+//     -> on "restart" (after Exited or Failed): the next attempt: failure
+//          file removed, checkpoints restored again, Checking, Training
 //     -> on "upload": Uploading -> Uploaded (model/ and output/data/ to
 //          <staging_prefix>/model/ and /data/), or Failed
 //     -> on "exit": send the log lines still buffered, then return.
@@ -32,9 +42,11 @@
 // bounds the program's; see TrainingProcess).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +56,7 @@
 #include "agent/checkpoint_sync.h"
 #include "agent/command.h"
 #include "agent/environment.h"
+#include "agent/instance_health.h"
 #include "agent/instance_layout.h"
 #include "agent/log_buffer.h"
 #include "agent/process.h"
@@ -70,6 +83,7 @@ struct AgentRunnerDeps {
   ObjectStoreOpener& opener;  // channels, submit directory, staging prefix
   const Clock& clock;         // timeouts and log timestamps
   Sleeper& sleeper;
+  InstanceHealth* health = nullptr;  // null: no checks
 };
 
 class AgentRunner {
@@ -84,7 +98,13 @@ class AgentRunner {
 
  private:
   Status RegisterWithRetry();
-  Status Prepare();
+  Status PrepareInstance();
+  Status PrepareAttempt();
+  Status Preflight();
+  Result<bool> BeginAttempt();
+  Result<bool> Restart();
+  void StartHealthRound(std::string when);
+  void CollectHealthRound(bool wait);
   void StartProgram();
   void Fail(const Error& error);
   void OnExited(const ExitStatus& status);
@@ -117,8 +137,19 @@ class AgentRunner {
   bool stop_requested_ = false;
   bool upload_requested_ = false;
   bool stop_sent_ = false;
-  bool report_now_ = true;  // a phase changed: report without waiting
+  std::atomic<bool> report_now_ = true;  // a phase changed: report without waiting (set by workers too)
   bool client_fault_ = false;  // the preparation failed because of the job's own settings
+  std::optional<AgentCommand> restart_;  // a "restart" not yet carried out
+
+  // Health rounds: the latest finished one is reported; at most one runs
+  // on a worker thread at a time (checks may take seconds).
+  std::mutex health_mu_;
+  std::optional<HealthRound> health_;
+  std::optional<Json> collective_;
+  int64_t health_seq_ = 0;
+  std::future<HealthRound> health_running_;
+  bool post_exit_wanted_ = false;
+  int64_t next_periodic_ms_ = 0;
   int64_t last_ok_report_ms_ = 0;
   std::chrono::milliseconds backoff_{0};
 };

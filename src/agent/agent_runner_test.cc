@@ -112,6 +112,27 @@ AgentCommand Conductor(const AgentReport& report, FakeTransport&) {
   }
 }
 
+// Node checks whose verdict the test sets; counts rounds and collective checks.
+class FakeHealth : public InstanceHealth {
+ public:
+  std::vector<HealthOutcomeReport> NodeChecks(const Assignment&, const InstanceLayout&) override {
+    std::lock_guard lock(mu);
+    ++rounds;
+    return {{"program check.sh", healthy ? "healthy" : "unhealthy", healthy ? "" : "exited 1: bad disk", 1}};
+  }
+  CollectiveOutcome CollectiveCheck(const Assignment& assignment) override {
+    std::lock_guard lock(mu);
+    collective_attempts.push_back(assignment.attempt);
+    return {collective_ok, collective_ok ? "4 MiB allreduce ok" : "peer algo-2 unreachable",
+            Json{{"Ok", collective_ok}}};
+  }
+  std::mutex mu;
+  bool healthy = true;
+  bool collective_ok = true;
+  int rounds = 0;
+  std::vector<int> collective_attempts;
+};
+
 class AgentRunnerTest : public ::testing::Test {
  protected:
   AgentRunnerTest() {
@@ -140,8 +161,8 @@ class AgentRunnerTest : public ::testing::Test {
 
   void Train(const std::string& body) { WriteFile(image_ / "train", "#!/bin/sh\n" + body); }
 
-  Status Run(FakeTransport& transport) {
-    AgentRunner runner({transport, opener_, clock_, sleeper_}, options_);
+  Status Run(FakeTransport& transport, InstanceHealth* health = nullptr) {
+    AgentRunner runner({transport, opener_, clock_, sleeper_, health}, options_);
     return runner.Run();
   }
 
@@ -167,7 +188,7 @@ echo metrics > "$SM_OUTPUT_DATA_DIR/eval.json"
   ASSERT_TRUE(status.ok()) << status.error().ToString();
 
   EXPECT_EQ(transport.Phases(),
-            (std::vector<AgentPhase>{AgentPhase::kPreparing, AgentPhase::kTraining,
+            (std::vector<AgentPhase>{AgentPhase::kPreparing, AgentPhase::kChecking, AgentPhase::kTraining,
                                      AgentPhase::kExited, AgentPhase::kUploading,
                                      AgentPhase::kUploaded}));
   const AgentReport* exited = nullptr;
@@ -300,6 +321,78 @@ TEST_F(AgentRunnerTest, RegistrationIsRetriedOnlyWhileTheServerIsUnavailable) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(refusing.reports_.empty());
+}
+
+}  // namespace
+}  // namespace trainyard
+
+namespace trainyard {
+namespace {
+
+TEST_F(AgentRunnerTest, AnUnhealthyInstanceNeverStartsTheProgramAndSaysWhy) {
+  Train("echo ran > \"$SM_MODEL_DIR/ran\"\n");
+  FakeHealth health;
+  health.healthy = false;
+  FakeTransport transport(assignment_, Conductor);
+  ASSERT_TRUE(Run(transport, &health).ok());
+  const AgentReport& last = transport.reports_.back();
+  EXPECT_EQ(last.phase, AgentPhase::kFailed);
+  EXPECT_EQ(last.failure, "InternalServerError: health check failed on algo-1: program check.sh: exited 1: bad disk");
+  ASSERT_TRUE(last.health.has_value());
+  EXPECT_EQ(last.health->when, "preflight");
+  EXPECT_TRUE(last.health->unhealthy());
+  EXPECT_FALSE(fs::exists(options_.ml_root / "model" / "ran"));
+}
+
+TEST_F(AgentRunnerTest, AFailedCollectiveCheckFailsTheInstanceWithTheResult) {
+  assignment_.hosts = {"algo-1", "algo-2"};
+  Train("exit 0\n");
+  FakeHealth health;
+  health.collective_ok = false;
+  FakeTransport transport(assignment_, Conductor);
+  ASSERT_TRUE(Run(transport, &health).ok());
+  const AgentReport& last = transport.reports_.back();
+  EXPECT_EQ(last.phase, AgentPhase::kFailed);
+  EXPECT_EQ(last.failure, "InternalServerError: collective check failed on algo-1: peer algo-2 unreachable");
+  ASSERT_TRUE(last.collective.has_value());
+  EXPECT_EQ((*last.collective)["Ok"], false);
+}
+
+// The server's restart: after a failed first attempt, "restart" runs the
+// program again with the new attempt's MASTER_PORT, after a post-exit
+// round of checks and a new preflight.
+TEST_F(AgentRunnerTest, RestartRunsTheNextAttemptOnTheSameInstance) {
+  assignment_.hosts = {"algo-1", "algo-2"};
+  assignment_.master_port = 1111;
+  Train(R"(echo "port=$MASTER_PORT"
+if [ -e "$SM_MODEL_DIR/first" ]; then exit 0; fi
+touch "$SM_MODEL_DIR/first"
+printf 'first attempt failed' > "$SM_OUTPUT_DIR/failure"
+exit 1
+)");
+  FakeHealth health;
+  FakeTransport transport(assignment_, [](const AgentReport& r, FakeTransport& t) -> AgentCommand {
+    bool post_exit_seen = r.health && r.health->when == "post-exit";
+    if (r.attempt == 1 && r.phase == AgentPhase::kExited && post_exit_seen) {
+      AgentCommand restart{AgentAction::kRestart};
+      restart.attempt = 2;
+      restart.master_port = 2222;
+      restart.rendezvous_prefix = "attempt-2/";
+      return restart;
+    }
+    if (r.attempt == 2) return Conductor(r, t);
+    return {AgentAction::kContinue};
+  });
+  Status status = Run(transport, &health);
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_TRUE(transport.LogContains("port=1111"));
+  EXPECT_TRUE(transport.LogContains("port=2222"));
+  EXPECT_EQ(health.collective_attempts, (std::vector<int>{1, 2}));
+  const AgentReport& last = transport.reports_.back();
+  EXPECT_EQ(last.attempt, 2);
+  EXPECT_EQ(last.phase, AgentPhase::kUploaded);
+  EXPECT_EQ(last.failure, "");  // the first attempt's failure file is gone
+  EXPECT_GE(health.rounds, 3);  // preflight, post-exit, preflight
 }
 
 }  // namespace

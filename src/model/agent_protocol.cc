@@ -5,9 +5,9 @@
 namespace trainyard {
 namespace {
 
-constexpr std::array<std::string_view, 6> kPhases = {"Preparing", "Training", "Exited",
+constexpr std::array<std::string_view, 7> kPhases = {"Preparing", "Checking", "Training", "Exited",
                                                     "Uploading", "Uploaded", "Failed"};
-constexpr std::array<std::string_view, 4> kActions = {"Continue", "Stop", "Upload", "Exit"};
+constexpr std::array<std::string_view, 5> kActions = {"Continue", "Stop", "Upload", "Exit", "Restart"};
 
 template <typename Enum, size_t N>
 std::optional<Enum> ParseEnum(const std::array<std::string_view, N>& names, std::string_view text) {
@@ -32,7 +32,9 @@ Json ToJson(const Assignment& a) {
           {"GracePeriodSeconds", a.grace_period_seconds},
           {"ReportIntervalMs", a.report_interval_ms}, {"StagingPrefix", a.staging_prefix},
           {"CheckpointKeepLast", a.checkpoint_keep_last},
-          {"CheckpointFlushTimeoutSeconds", a.checkpoint_flush_timeout_seconds}};
+          {"CheckpointFlushTimeoutSeconds", a.checkpoint_flush_timeout_seconds},
+          {"Attempt", a.attempt}, {"InstanceId", a.instance_id},
+          {"RendezvousPrefix", a.rendezvous_prefix}, {"Health", ToJson(a.health)}};
 }
 
 Json ToJson(const CheckpointReport& c) {
@@ -86,11 +88,20 @@ Json ToJson(const AgentReport& r) {
   }
   j["Logs"] = std::move(logs);
   if (r.checkpoint) j["Checkpoint"] = ToJson(*r.checkpoint);
+  j["Attempt"] = r.attempt;
+  if (r.health) j["Health"] = ToJson(*r.health);
+  if (r.collective) j["Collective"] = *r.collective;
   return j;
 }
 
 Json ToJson(const AgentCommand& c) {
-  return {{"Action", ToString(c.action)}, {"GraceSeconds", c.grace_seconds}, {"AckedSeq", c.acked_seq}};
+  Json j = {{"Action", ToString(c.action)}, {"GraceSeconds", c.grace_seconds}, {"AckedSeq", c.acked_seq}};
+  if (c.action == AgentAction::kRestart) {
+    j["Attempt"] = c.attempt;
+    j["MasterPort"] = c.master_port;
+    j["RendezvousPrefix"] = c.rendezvous_prefix;
+  }
+  return j;
 }
 
 Result<Assignment> AssignmentFromJson(const Json& j) {
@@ -109,6 +120,12 @@ Result<Assignment> AssignmentFromJson(const Json& j) {
     a.staging_prefix = j.at("StagingPrefix").get<std::string>();
     a.checkpoint_keep_last = j.value("CheckpointKeepLast", 10);
     a.checkpoint_flush_timeout_seconds = j.value("CheckpointFlushTimeoutSeconds", 600);
+    a.attempt = j.value("Attempt", 1);
+    a.instance_id = j.value("InstanceId", "");
+    a.rendezvous_prefix = j.value("RendezvousPrefix", "");
+    if (j.contains("Health")) {
+      TY_ASSIGN_OR_RETURN(a.health, HealthSettingsFromJson(j["Health"]));
+    }
   } catch (const Json::exception& e) {
     return BadShape("assignment", e.what());
   }
@@ -134,6 +151,12 @@ Result<AgentReport> AgentReportFromJson(const Json& j) {
       TY_ASSIGN_OR_RETURN(CheckpointReport checkpoint, CheckpointReportFromJson(j["Checkpoint"]));
       r.checkpoint = std::move(checkpoint);
     }
+    r.attempt = j.value("Attempt", 1);
+    if (j.contains("Health")) {
+      TY_ASSIGN_OR_RETURN(HealthRound health, HealthRoundFromJson(j["Health"]));
+      r.health = std::move(health);
+    }
+    if (j.contains("Collective")) r.collective = j["Collective"];
   } catch (const Json::exception& e) {
     return BadShape("report", e.what());
   }
@@ -149,6 +172,9 @@ Result<AgentCommand> AgentCommandFromJson(const Json& j) {
     c.action = *action;
     c.grace_seconds = j.value("GraceSeconds", 120);
     c.acked_seq = j.value("AckedSeq", int64_t{0});
+    c.attempt = j.value("Attempt", 0);
+    c.master_port = j.value("MasterPort", 0);
+    c.rendezvous_prefix = j.value("RendezvousPrefix", "");
   } catch (const Json::exception& e) {
     return BadShape("command", e.what());
   }

@@ -16,12 +16,21 @@
 // idempotent). The command in the reply says what to do next.
 //
 // Phases of one attempt on one instance, in order:
-//   kPreparing    writing /opt/ml, downloading channels
+//   kPreparing    writing /opt/ml, downloading channels, restoring checkpoints
+//   kChecking     preflight: node health checks, then the collective check
 //   kTraining     the training process is running
 //   kExited       the process ended (exit code, signal, failure text)
 //   kUploading    copying model/ and output/data/ to the staging prefix
 //   kUploaded     done; waiting for the "exit" command
-//   kFailed       the agent could not prepare or upload (ClientError/InternalError)
+//   kFailed       the agent could not prepare or upload (ClientError/InternalError),
+//                 or its preflight health checks found the instance unhealthy
+//
+// Attempts: the server restarts a job after a platform fault
+// (controller/fault_policy.h). Healthy instances get "restart" with the new
+// attempt number and master port: they restore checkpoints again, rerun the
+// preflight checks and start the program; replaced instances are new agents
+// whose Assignment carries the new attempt. Every report names the attempt
+// it belongs to, so the server ignores what a previous attempt sends late.
 #pragma once
 
 #include <optional>
@@ -30,6 +39,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "model/health_report.h"
 
 namespace trainyard {
 
@@ -47,6 +57,10 @@ struct Assignment {
   // Checkpoints (used when the request has a CheckpointConfig):
   int checkpoint_keep_last = 10;              // sync points kept per instance
   int checkpoint_flush_timeout_seconds = 600; // how long a final flush may wait for the store
+  int attempt = 1;                  // 1, then +1 for every automatic restart
+  std::string instance_id;          // this launch's id ("i-..."), as TRAINYARD_INSTANCE_ID
+  std::string rendezvous_prefix;    // the attempt's key prefix in the server's rendezvous store
+  HealthSettings health;
 };
 
 // What an instance's checkpoint sync is doing, for DescribeTrainingJob's
@@ -69,7 +83,7 @@ struct CheckpointReport {
   bool operator==(const CheckpointReport&) const = default;
 };
 
-enum class AgentPhase { kPreparing, kTraining, kExited, kUploading, kUploaded, kFailed };
+enum class AgentPhase { kPreparing, kChecking, kTraining, kExited, kUploading, kUploaded, kFailed };
 
 struct LogLine {
   int64_t seq = 0;        // per instance, from 1, increasing
@@ -88,6 +102,9 @@ struct AgentReport {
   std::vector<LogLine> logs;
   int64_t dropped_lines = 0;          // lines dropped by the agent since the last report
   std::optional<CheckpointReport> checkpoint;  // only for jobs with a CheckpointConfig
+  int attempt = 1;                    // the attempt this report belongs to
+  std::optional<HealthRound> health;  // the latest round of health checks, once one ran
+  std::optional<Json> collective;     // the preflight collective check's result (CollectiveResult JSON)
 };
 
 enum class AgentAction {
@@ -95,12 +112,16 @@ enum class AgentAction {
   kStop,      // SIGTERM the process, SIGKILL after grace_seconds
   kUpload,    // upload model/ and output/data/ to staging_prefix
   kExit,      // the job is over for this instance: exit the agent
+  kRestart,   // after the program ended: run attempt `attempt` (restore, checks, program)
 };
 
 struct AgentCommand {
   AgentAction action = AgentAction::kContinue;
   int grace_seconds = 120;
   int64_t acked_seq = 0;  // log lines up to this seq are stored
+  int attempt = 0;        // kRestart: the new attempt
+  int master_port = 0;    // kRestart: the new attempt's MASTER_PORT
+  std::string rendezvous_prefix;  // kRestart: the new attempt's rendezvous prefix
 };
 
 std::string_view ToString(AgentPhase phase);
