@@ -1,6 +1,7 @@
 // FakeBackend: an InstanceBackend whose instances are plain records, for
 // tests that drive the agent protocol themselves. It remembers every launch
-// (including the job's token) and lets a test end or kill an "agent".
+// (including the job's token) and lets a test end or kill an "agent"; a
+// replacement for a host takes over that host's record.
 // Thread safety: all methods lock.
 #pragma once
 
@@ -23,6 +24,7 @@ class FakeBackend : public InstanceBackend {
     std::lock_guard lock(mu_);
     if (fail_launches_) return MakeError(ErrorCode::kUnavailable, "fake: no capacity");
     records_[launch.host] = Record{launch, std::nullopt, false};
+    ++launches_[launch.host];
     return std::unique_ptr<Instance>(new FakeInstance(this, launch.host));
   }
 
@@ -44,6 +46,12 @@ class FakeBackend : public InstanceBackend {
     auto it = records_.find(host);
     if (it == records_.end()) return std::nullopt;
     return it->second;
+  }
+
+  // How many instances were launched for `host` (replacements included).
+  int Launches(const std::string& host) {
+    std::lock_guard lock(mu_);
+    return launches_[host];
   }
 
   void set_fail_launches(bool fail) {
@@ -74,7 +82,8 @@ class FakeBackend : public InstanceBackend {
   };
 
   std::mutex mu_;
-  std::map<std::string, Record> records_;
+  std::map<std::string, Record> records_;  // the latest launch per host
+  std::map<std::string, int> launches_;
   bool fail_launches_ = false;
 };
 

@@ -8,36 +8,20 @@
 
 #include "common/crypto.h"
 #include "common/log.h"
+#include "controller/job_run_instance.h"
 
 namespace trainyard {
 
-struct JobRun::InstanceState {
-  std::string host;
-  std::unique_ptr<Instance> instance;
-  bool registered = false;
-  AgentPhase phase = AgentPhase::kPreparing;
-  int64_t last_report_ms = 0;  // monotonic
-  int64_t launched_mono_ms = 0;
-  EpochMs launched_at = 0;
-  EpochMs ended_at = 0;        // when it was lost, or released at the end of the job
-  std::optional<int> exit_code;
-  std::optional<int> exit_signal;
-  std::string failure;
-  int64_t acked_seq = 0;
-  bool lost = false;
-  std::string lost_reason;
-  bool agent_gone = false;
-  bool awaiting_reconnect = false;  // adopted after a server restart, not heard from yet
-  std::optional<CheckpointReport> checkpoint;  // the latest from the agent
-  int64_t checkpoint_persisted_ms = 0;         // monotonic; when it was last written to details
-
-  bool exited() const {
-    return lost || phase == AgentPhase::kExited || phase == AgentPhase::kUploading ||
-           phase == AgentPhase::kUploaded || phase == AgentPhase::kFailed;
-  }
-};
-
 namespace {
+
+std::vector<std::string> HostNames(int count) {
+  std::vector<std::string> hosts;
+  for (int i = 1; i <= count; ++i) hosts.push_back("algo-" + std::to_string(i));
+  std::sort(hosts.begin(), hosts.end());  // SageMaker lists hosts sorted lexicographically
+  return hosts;
+}
+
+}  // namespace
 
 // A free TCP port on loopback for the job's rendezvous (MASTER_PORT).
 int PickFreePort() {
@@ -55,24 +39,6 @@ int PickFreePort() {
   close(fd);
   return port;
 }
-
-std::vector<std::string> HostNames(int count) {
-  std::vector<std::string> hosts;
-  for (int i = 1; i <= count; ++i) hosts.push_back("algo-" + std::to_string(i));
-  std::sort(hosts.begin(), hosts.end());  // SageMaker lists hosts sorted lexicographically
-  return hosts;
-}
-
-// "AlgorithmError: <failure file>", or the exit status when there is none.
-std::string AlgorithmFailure(const std::string& host, const std::optional<int>& code,
-                             const std::optional<int>& signal, const std::string& failure) {
-  if (!failure.empty()) return failure;
-  std::string status = signal ? "killed by signal " + std::to_string(*signal)
-                              : "exit code: " + std::to_string(code.value_or(-1));
-  return ", " + status + " (on " + host + ")";
-}
-
-}  // namespace
 
 JobRun::JobRun(std::string job_name, JobRunDeps deps, JobRunOptions options)
     : name_(std::move(job_name)), deps_(deps), options_(std::move(options)) {}
@@ -110,6 +76,7 @@ void JobRun::Loop() {
     return;
   }
   while (!shutdown_ && phase_ != Phase::kDone) {
+    if (phase_ == Phase::kRestarting) ContinueRestart(lock);
     Reconcile();
     if (phase_ == Phase::kDone) break;
     wake_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms));
@@ -136,10 +103,15 @@ Status JobRun::Setup(std::unique_lock<std::mutex>& lock) {
   // Adopt: agents keep training while the server is away and report again.
   token_sha256_ = GetString(job_.details, "agent_token_sha256");
   master_port_ = static_cast<int>(GetInt(job_.details, "master_port").value_or(0));
+  attempt_ = static_cast<int>(GetInt(job_.details, "attempt").value_or(1));
+  restarts_ = job_.details.value("restarts", Json::array());
+  retired_billable_ms_ = GetInt(job_.details, "retired_billable_ms").value_or(0);
   int64_t now_mono = deps_.clock.MonotonicMs();
   for (const Json& r : recorded) {
     auto state = std::make_unique<InstanceState>();
     state->host = GetString(r, "host");
+    state->instance_id = GetString(r, "instance_id");
+    state->attempt = attempt_;
     state->launched_at = GetInt(r, "launched_ms").value_or(job_.creation_time);
     state->ended_at = GetInt(r, "ended_ms").value_or(0);
     state->instance = deps_.backend.Adopt(GetString(r, "backend_id"), state->host);
@@ -150,6 +122,8 @@ Status JobRun::Setup(std::unique_lock<std::mutex>& lock) {
     if (!state->instance) {
       state->lost = true;
       state->lost_reason = "its agent was gone when the server restarted";
+      events_.push_back({FaultKind::kAgentDied, state->host, now_mono, std::nullopt, std::nullopt,
+                         state->lost_reason});
     }
     instances_[state->host] = std::move(state);
   }
@@ -168,7 +142,6 @@ Status JobRun::Setup(std::unique_lock<std::mutex>& lock) {
 Status JobRun::Launch(std::unique_lock<std::mutex>& lock) {
   const Json& resources = job_.request.value("ResourceConfig", Json::object());
   int count = static_cast<int>(GetInt(resources, "InstanceCount").value_or(1));
-  std::string type = GetString(resources, "InstanceType");
   std::vector<std::string> hosts = HostNames(std::max(count, 1));
   token_ = deps_.ids.NewHex(32);
   token_sha256_ = Sha256Hex(token_);
@@ -186,24 +159,39 @@ Status JobRun::Launch(std::unique_lock<std::mutex>& lock) {
     state->host = host;
     instances_[host] = std::move(state);
   }
-  for (const std::string& host : hosts) {
-    std::string dir = options_.instances_dir + "/" + name_ + "/" + host;
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return MakeError(ErrorCode::kInternal, "creating " + dir + ": " + ec.message());
-    InstanceLaunch launch{name_, host, hosts, type, dir, options_.server_url, token_};
-    lock.unlock();
-    Result<std::unique_ptr<Instance>> instance = deps_.backend.Launch(launch);
-    lock.lock();
-    if (!instance.ok()) return instance.error();
-    InstanceState& state = *instances_[host];
-    state.instance = std::move(instance).value();
-    state.launched_at = deps_.clock.NowMs();
-    state.launched_mono_ms = deps_.clock.MonotonicMs();
-  }
+  for (const std::string& host : hosts) TY_RETURN_IF_ERROR(LaunchInstance(lock, host));
   TY_RETURN_IF_ERROR(UpdateDetails());
   phase_ = Phase::kRunning;
+  return Ok();
+}
+
+// Starts `host`'s instance (a new id, a fresh directory); the lock is
+// released while the backend starts it.
+Status JobRun::LaunchInstance(std::unique_lock<std::mutex>& lock, const std::string& host) {
+  const Json& resources = job_.request.value("ResourceConfig", Json::object());
+  std::vector<std::string> hosts;
+  for (const auto& [h, unused] : instances_) hosts.push_back(h);
+  std::string instance_id = "i-" + deps_.ids.NewHex(12);
+  std::string dir = options_.instances_dir + "/" + name_ + "/" + host;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return MakeError(ErrorCode::kInternal, "creating " + dir + ": " + ec.message());
+  InstanceLaunch launch{name_, host, hosts, GetString(resources, "InstanceType"), dir, options_.server_url,
+                        token_, instance_id};
+  {
+    InstanceState& state = *instances_[host];
+    state.needs_launch = false;
+    state.instance_id = instance_id;
+  }
+  lock.unlock();
+  Result<std::unique_ptr<Instance>> instance = deps_.backend.Launch(launch);
+  lock.lock();
+  if (!instance.ok()) return instance.error();
+  InstanceState& state = *instances_[host];
+  state.instance = std::move(instance).value();
+  state.launched_at = deps_.clock.NowMs();
+  state.launched_mono_ms = deps_.clock.MonotonicMs();
   return Ok();
 }
 
@@ -226,7 +214,11 @@ Status JobRun::UpdateDetails() {
   for (const auto& [host, s] : instances_) {
     if (s->checkpoint) checkpoints[host] = ToJson(*s->checkpoint);
     Json r = {{"host", host}, {"backend_id", s->instance ? s->instance->Describe() : ""},
-              {"launched_ms", s->launched_at}};
+              {"instance_id", s->instance_id}, {"launched_ms", s->launched_at}};
+    if (s->instance && !s->instance->Address().empty()) r["address"] = s->instance->Address();
+    if (s->instance && !s->instance->NetworkLink().empty()) r["network_link"] = s->instance->NetworkLink();
+    if (s->health) r["health"] = ToJson(*s->health);
+    if (s->collective) r["collective"] = *s->collective;
     if (s->ended_at) r["ended_ms"] = s->ended_at;
     if (s->exit_code) r["exit_code"] = *s->exit_code;
     if (s->lost) r["lost"] = s->lost_reason;
@@ -236,6 +228,9 @@ Status JobRun::UpdateDetails() {
     job.details["instances"] = instances;
     job.details["agent_token_sha256"] = token_sha256_;
     job.details["master_port"] = master_port_;
+    job.details["attempt"] = attempt_;
+    job.details["restarts"] = restarts_;
+    job.details["retired_billable_ms"] = retired_billable_ms_;
     if (!checkpoints.empty()) job.details["checkpoints"] = checkpoints;
     return Ok();
   });
@@ -246,7 +241,7 @@ Status JobRun::UpdateDetails() {
 
 void JobRun::RecordBilling() {
   EpochMs now = deps_.clock.NowMs();
-  int64_t billable_ms = 0;
+  int64_t billable_ms = retired_billable_ms_;
   for (const auto& [host, s] : instances_) {
     if (!s->ended_at) s->ended_at = now;
     billable_ms += std::max<int64_t>(0, s->ended_at - s->launched_at);
@@ -265,7 +260,7 @@ void JobRun::RecordBilling() {
 
 void JobRun::Reconcile() {
   if (phase_ == Phase::kLaunching || phase_ == Phase::kDone) return;
-  if (stop_requested_ && phase_ == Phase::kRunning) {
+  if (stop_requested_ && (phase_ == Phase::kRunning || phase_ == Phase::kRestarting)) {
     phase_ = Phase::kStopping;
     upload_after_stop_ = true;
   }
@@ -284,14 +279,20 @@ void JobRun::Reconcile() {
     }
     return;
   }
+  if (phase_ == Phase::kRunning) {
+    EscalateStuckRestarts();
+    JudgeCollectiveCheck();
+    DetectHang();
+  }
   DecideOutcome();
 }
 
 void JobRun::DetectLostInstances() {
   int64_t now = deps_.clock.MonotonicMs();
   for (auto& [host, s] : instances_) {
-    if (s->lost || s->agent_gone) continue;
+    if (s->lost || s->agent_gone || s->needs_launch) continue;
     std::optional<int> agent_exit = s->instance ? s->instance->Poll() : std::optional<int>(255);
+    FaultKind kind = FaultKind::kAgentDied;
     if (agent_exit) {
       s->agent_gone = true;
       if (phase_ == Phase::kFinishing || s->phase == AgentPhase::kUploaded) continue;
@@ -301,48 +302,56 @@ void JobRun::DetectLostInstances() {
                                                                                 : options_.heartbeat_timeout_ms)) {
       s->lost = true;
       s->lost_reason = "no heartbeat for " + std::to_string(now - s->last_report_ms) + " ms";
+      kind = FaultKind::kHeartbeatLost;
     } else if (!s->registered && now - s->launched_mono_ms > options_.register_timeout_ms) {
       s->lost = true;
       s->lost_reason = "its agent never registered";
+      kind = FaultKind::kNeverRegistered;
     }
     if (s->lost) {
       if (!s->ended_at) s->ended_at = deps_.clock.NowMs();
       LogWarning("job " + name_ + ": instance " + host + " lost: " + s->lost_reason);
+      NoteFault({kind, host, now, std::nullopt, std::nullopt, s->lost_reason});
     }
   }
 }
 
 void JobRun::DecideOutcome() {
   bool all_registered = true, all_training = true, all_exited = true, all_ok = true;
-  InstanceState* failed = nullptr;   // first training process that failed
   InstanceState* broken = nullptr;   // an agent that could not prepare
   InstanceState* lost = nullptr;
   for (auto& [host, s] : instances_) {
-    all_registered &= s->registered;
-    all_training &= s->registered && s->phase != AgentPhase::kPreparing;
-    all_exited &= s->exited();
+    const bool current = InAttempt(*s);
+    all_registered &= current;
+    all_training &= current && s->phase != AgentPhase::kPreparing && s->phase != AgentPhase::kChecking;
+    all_exited &= s->exited() || s->needs_launch;
     if (s->lost && !lost) lost = s.get();
-    if (s->phase == AgentPhase::kFailed && !broken) broken = s.get();
+    if (current && s->phase == AgentPhase::kFailed && !s->check_failed && !broken) broken = s.get();
     bool ok = !s->lost && s->exit_code == 0 && !s->exit_signal;
-    if (s->exited() && !ok) {
-      all_ok = false;
-      if (!failed && !s->lost && s->phase != AgentPhase::kFailed) failed = s.get();
-    }
+    if (s->exited() && !ok) all_ok = false;
   }
   const SecondaryStatus secondary = job_.state.secondary;
   if (phase_ == Phase::kRunning) {
     if (secondary == SecondaryStatus::kStarting && all_registered) {
+      restore_noted_ = false;
       (void)Apply(JobEventKind::kPreparingInstances);
       (void)Apply(JobEventKind::kDownloadingData,
                   CheckpointUri().empty() ? "" : "Downloading input data and restoring checkpoints from " + CheckpointUri());
     }
     if (job_.state.secondary == SecondaryStatus::kDownloading && all_training) {
       (void)Apply(JobEventKind::kTrainingStarted);
+      NoteResumed();
     }
-    if (lost) {
-      (void)Apply(JobEventKind::kInternalError,
-                  "instance " + lost->host + " was lost: " + lost->lost_reason);
-    } else if (broken) {
+    FaultPlan plan = DecideFault(Picture(), {options_.max_restarts, options_.correlation_window_ms, options_.settle_ms});
+    if (plan.decision == FaultDecision::kRestart) {
+      BeginRestart(plan);
+      return;
+    }
+    if (plan.decision == FaultDecision::kGiveUp) {
+      (void)Apply(JobEventKind::kInternalError, plan.failure);
+    } else if (plan.decision == FaultDecision::kUserError) {
+      (void)Apply(JobEventKind::kAlgorithmFailed, plan.failure);
+    } else if (broken && plan.decision == FaultDecision::kNone) {
       // The agent says whose fault it was: "ClientError: ..." or "InternalServerError: ...".
       constexpr std::string_view kInternal = "InternalServerError: ", kClient = "ClientError: ";
       std::string_view reason = broken->failure;
@@ -350,14 +359,11 @@ void JobRun::DecideOutcome() {
       if (internal) reason.remove_prefix(kInternal.size());
       else if (reason.substr(0, kClient.size()) == kClient) reason.remove_prefix(kClient.size());
       (void)Apply(internal ? JobEventKind::kInternalError : JobEventKind::kClientError, std::string(reason));
-    } else if (failed) {
-      (void)Apply(JobEventKind::kAlgorithmFailed,
-                  AlgorithmFailure(failed->host, failed->exit_code, failed->exit_signal, failed->failure));
     }
     if (IsTerminal(job_.state.status)) {
       phase_ = Phase::kStopping;  // SIGTERM the rest; no upload
       upload_after_stop_ = false;
-    } else if (all_exited && all_ok) {
+    } else if (plan.decision == FaultDecision::kNone && all_exited && all_ok && all_registered) {
       (void)Apply(JobEventKind::kTrainingSucceeded,
                   CheckpointUri().empty() ? "" : "Uploading generated training model; checkpoints were flushed to " + CheckpointUri());
       phase_ = Phase::kUploading;
@@ -446,6 +452,10 @@ Result<Assignment> JobRun::Register(const std::string& host, const std::string& 
   }
   s->registered = true;
   s->last_report_ms = deps_.clock.MonotonicMs();
+  if (s->attempt != attempt_) {
+    s->ResetAttempt();
+    s->attempt = attempt_;
+  }
   wake_.notify_all();
   std::vector<std::string> hosts;
   for (const auto& [h, unused] : instances_) hosts.push_back(h);
@@ -454,18 +464,24 @@ Result<Assignment> JobRun::Register(const std::string& host, const std::string& 
   if (auto image = options_.images.find(GetString(algorithm, "TrainingImage")); image != options_.images.end()) {
     algorithm["TrainingImage"] = image->second;
   }
-  return Assignment{name_,
-                    job_.arn,
-                    host,
-                    hosts,
-                    options_.region,
-                    request,
-                    master_port_,
-                    options_.grace_period_seconds,
-                    options_.report_interval_ms,
-                    staging_uri_,
-                    options_.checkpoint_keep_last,
-                    options_.checkpoint_flush_timeout_seconds};
+  Assignment assignment;
+  assignment.job_name = name_;
+  assignment.job_arn = job_.arn;
+  assignment.host = host;
+  assignment.hosts = std::move(hosts);
+  assignment.region = options_.region;
+  assignment.request = std::move(request);
+  assignment.master_port = master_port_;
+  assignment.grace_period_seconds = options_.grace_period_seconds;
+  assignment.report_interval_ms = options_.report_interval_ms;
+  assignment.staging_prefix = staging_uri_;
+  assignment.checkpoint_keep_last = options_.checkpoint_keep_last;
+  assignment.checkpoint_flush_timeout_seconds = options_.checkpoint_flush_timeout_seconds;
+  assignment.attempt = attempt_;
+  assignment.instance_id = s->instance_id;
+  assignment.rendezvous_prefix = "attempt-" + std::to_string(attempt_) + "/";
+  assignment.health = options_.health;
+  return assignment;
 }
 
 void JobRun::IngestLogs(InstanceState& s, const AgentReport& report) {
@@ -482,6 +498,7 @@ void JobRun::IngestLogs(InstanceState& s, const AgentReport& report) {
   std::vector<MetricDatum> points;
   for (LogLine& line : fresh) {
     if (line.seq > s.acked_seq) s.acked_seq = line.seq;
+    if (line.stream != "agent" && report.attempt == attempt_) last_progress_mono_ms_ = deps_.clock.MonotonicMs();
     if (metrics_ && line.stream != "agent") {
       for (MetricDatum& m : metrics_->Parse(line.text, line.time_ms)) points.push_back(std::move(m));
     }
@@ -552,6 +569,17 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
   s->registered = true;
   s->awaiting_reconnect = false;
   s->last_report_ms = deps_.clock.MonotonicMs();
+  IngestLogs(*s, report);
+  IngestCheckpoint(*s, report);
+  if (report.attempt < attempt_ && !s->lost) {
+    AgentCommand command = OldAttemptCommand(*s, report);
+    command.acked_seq = s->acked_seq;
+    return command;
+  }
+  if (report.attempt > s->attempt) {
+    s->ResetAttempt();
+    s->attempt = report.attempt;
+  }
   bool phase_changed = !s->lost && report.phase != s->phase;
   if (!s->lost) {
     s->phase = report.phase;
@@ -560,14 +588,39 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
       s->exit_signal = report.exit_signal;
       s->failure = report.failure;
     }
+    IngestHealth(*s, report);
+    if (phase_changed && report.phase == AgentPhase::kExited && phase_ == Phase::kRunning && !stop_requested_ &&
+        (report.exit_code.value_or(0) != 0 || report.exit_signal)) {
+      NoteFault({FaultKind::kProcessExited, host, s->last_report_ms, report.exit_code, report.exit_signal,
+                 report.failure});
+    }
   }
-  IngestLogs(*s, report);
-  IngestCheckpoint(*s, report);
   // A phase change decides at once (e.g. the last exit starts the upload), so
   // the reply carries the next command instead of the next heartbeat.
   if (phase_changed) Reconcile();
-  AgentCommand command = CommandFor(*s);
+  AgentCommand command = s->attempt < attempt_ && !s->lost ? OldAttemptCommand(*s, report) : CommandFor(*s);
   command.acked_seq = s->acked_seq;
+  return command;
+}
+
+// An agent still in an earlier attempt: stop its program, then restart it.
+AgentCommand JobRun::OldAttemptCommand(InstanceState& s, const AgentReport& report) {
+  AgentCommand command;
+  const bool ended = report.phase == AgentPhase::kExited || report.phase == AgentPhase::kFailed ||
+                     report.phase == AgentPhase::kUploaded;
+  s.phase = report.phase;
+  if (phase_ == Phase::kFinishing || phase_ == Phase::kDone) {
+    command.action = AgentAction::kExit;
+  } else if (!ended || phase_ == Phase::kStopping) {
+    command.action = ended ? AgentAction::kContinue : AgentAction::kStop;
+    command.grace_seconds = phase_ == Phase::kStopping ? options_.grace_period_seconds
+                                                        : options_.restart_grace_seconds;
+  } else {
+    command.action = AgentAction::kRestart;
+    command.attempt = attempt_;
+    command.master_port = master_port_;
+    command.rendezvous_prefix = "attempt-" + std::to_string(attempt_) + "/";
+  }
   return command;
 }
 

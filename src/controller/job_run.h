@@ -5,12 +5,25 @@
 // reports): it launches the instances, follows their phases through
 // Downloading and Training, and decides the outcome:
 //   - every training process exited 0      -> Uploading -> Completed
-//   - one exited non-zero (not stopping)    -> Failed "AlgorithmError: <failure file>",
-//                                              the others get SIGTERM, SIGKILL after grace
 //   - StopTrainingJob / MaxRuntimeInSeconds -> SIGTERM, grace, upload -> Stopped /
 //                                              MaxRuntimeExceeded
-//   - an agent that stops reporting or dies -> Failed "InternalServerError: ..."
 //   - an agent that cannot prepare          -> Failed "ClientError: ..."
+//   - faults (exits, lost agents, failed checks, hangs) go through the fault
+//     policy (fault_policy.h):
+//       user's error  -> Failed "AlgorithmError: <failure file>", the others
+//                        get SIGTERM, SIGKILL after grace
+//       platform      -> restart (below), or past max_restarts Failed
+//                        "InternalServerError: <cause>; gave up after N ..."
+//
+// A restart (attempt n -> n+1) keeps the job InProgress: a Restarting
+// transition names the cause and the replaced instances; faulty instances are
+// killed and replaced by new ones (same host name, new instance id); the
+// others get "stop" (SIGTERM, SIGKILL after restart_grace_seconds; their
+// agents flush checkpoints) and then "restart". Every instance restores
+// checkpoints and runs the preflight checks again; Starting, Downloading and
+// Training follow as for the first attempt. Each restart is recorded in the
+// job's details ("restarts": cause, replaced, detection latency, time to
+// resume, instance-seconds spent) and billing counts every instance-second.
 // Every change is written to the JobStore through the job state machine.
 // After a server restart a run adopts the instances recorded in the job's
 // details and carries on.
@@ -28,6 +41,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "controller/artifact_packer.h"
+#include "controller/fault_policy.h"
 #include "controller/metric_parser.h"
 #include "model/agent_protocol.h"
 #include "store/job_store.h"
@@ -40,7 +54,7 @@ struct JobRunOptions {
   std::string instances_dir;       // instance directories: <instances_dir>/<job>/<host>
   std::string region = "us-east-1";
   int grace_period_seconds = 120;  // SIGTERM to SIGKILL
-  int64_t heartbeat_timeout_ms = 3000;
+  int64_t heartbeat_timeout_ms = 2500;  // no report for this long: the instance is lost
   int64_t register_timeout_ms = 60000;
   // After a server restart, how long adopted agents have to call back (they
   // back off while the server is away).
@@ -56,6 +70,13 @@ struct JobRunOptions {
   // TrainingImage names the server maps to image directories (DESIGN.md:
   // "a name that the server's configuration maps to such a directory").
   std::map<std::string, std::string> images;
+  // Faults and restarts (fault_policy.h).
+  int max_restarts = 10;                 // automatic restarts per job
+  int restart_grace_seconds = 10;        // SIGTERM to SIGKILL when stopping for a restart
+  int64_t correlation_window_ms = 10'000;
+  int64_t settle_ms = 500;
+  int64_t hang_timeout_ms = 0;           // no log line or metric for this long while training: a hang (0: off)
+  HealthSettings health;                 // what agents check, sent in their Assignment
 };
 
 struct JobRunDeps {
@@ -88,14 +109,25 @@ class JobRun {
 
  private:
   struct InstanceState;
-  enum class Phase { kLaunching, kRunning, kStopping, kUploading, kFinishing, kDone };
+  enum class Phase { kLaunching, kRunning, kRestarting, kStopping, kUploading, kFinishing, kDone };
 
   void Loop();
   Status Setup(std::unique_lock<std::mutex>& lock);
   void Reconcile();
   Status Launch(std::unique_lock<std::mutex>& lock);
+  Status LaunchInstance(std::unique_lock<std::mutex>& lock, const std::string& host);
   void DetectLostInstances();
   void DecideOutcome();
+  // Faults and restarts (job_run_faults.cc).
+  void NoteFault(FaultEvent event);
+  void JudgeCollectiveCheck();
+  void DetectHang();
+  FaultPicture Picture() const;
+  void BeginRestart(const FaultPlan& plan);
+  void ContinueRestart(std::unique_lock<std::mutex>& lock);
+  void EscalateStuckRestarts();
+  void NoteResumed();
+  bool InAttempt(const InstanceState& s) const;
   void FinishUpload();
   Status Apply(JobEventKind kind, const std::string& detail = "");
   Status UpdateDetails();
@@ -105,6 +137,8 @@ class JobRun {
   AgentCommand CommandFor(InstanceState& instance) const;
   void IngestLogs(InstanceState& instance, const AgentReport& report);
   void IngestCheckpoint(InstanceState& instance, const AgentReport& report);
+  void IngestHealth(InstanceState& instance, const AgentReport& report);
+  AgentCommand OldAttemptCommand(InstanceState& instance, const AgentReport& report);
   std::string CheckpointUri() const;  // CheckpointConfig.S3Uri, "" when none
 
   const std::string name_;
@@ -120,6 +154,12 @@ class JobRun {
   std::string staging_uri_;
   int master_port_ = 0;
   int attempt_ = 1;                       // 1, then +1 for each restart
+  std::vector<FaultEvent> events_;        // this attempt's faults
+  Json restarts_ = Json::array();         // one record per restart (details["restarts"])
+  int64_t retired_billable_ms_ = 0;       // instances replaced so far
+  int64_t restart_mono_ms_ = 0;           // when the current restart began
+  int64_t last_progress_mono_ms_ = 0;     // last log line or metric of this attempt
+  bool hang_noted_ = false;
   Phase phase_ = Phase::kLaunching;
   bool stop_requested_ = false;
   bool shutdown_ = false;

@@ -87,6 +87,25 @@ class JobRunTest : public ::testing::Test {
     r.exit_code = exit;
     r.failure = std::move(failure);
     r.logs = std::move(logs);
+    return Send(host, r);
+  }
+
+  // As the agent does after a non-zero exit: the exit, its post-exit checks.
+  AgentCommand ReportExit(const std::string& host, std::optional<int> code, std::optional<int> signal = std::nullopt,
+                          std::string failure = "", bool healthy = true) {
+    AgentReport r;
+    r.phase = AgentPhase::kExited;
+    r.exit_code = code;
+    r.exit_signal = signal;
+    r.failure = std::move(failure);
+    r.attempt = attempt_;
+    r.health = HealthRound{++health_seq_, "post-exit", clock_.NowMs(),
+                           {{"program check.sh", healthy ? "healthy" : "unhealthy", healthy ? "" : "exited 1: bad", 5}}};
+    return Send(host, r);
+  }
+
+  AgentCommand Send(const std::string& host, AgentReport r) {
+    if (r.attempt == 1) r.attempt = attempt_;
     Result<AgentCommand> c = run_->Report(host, token_, r);
     EXPECT_TRUE(c.ok()) << c.error().ToString();
     return c.ok() ? *c : AgentCommand{};
@@ -109,6 +128,8 @@ class JobRunTest : public ::testing::Test {
   JobRunOptions options_;
   std::unique_ptr<JobRun> run_;
   std::string token_;
+  int attempt_ = 1;  // what the test's agents report
+  int64_t health_seq_ = 0;
 };
 
 TEST_F(JobRunTest, AllInstancesSucceedThenUploadThenCompleted) {
@@ -146,9 +167,16 @@ TEST_F(JobRunTest, AllInstancesSucceedThenUploadThenCompleted) {
 TEST_F(JobRunTest, NonZeroExitFailsWithTheFailureFileAndStopsTheOthers) {
   CreateJob(2);
   StartTraining(2);
-  Report("algo-2", AgentPhase::kExited, 3, {}, "CUDA out of memory");
+  ReportExit("algo-2", 3, std::nullopt, "CUDA out of memory");
+  clock_.AdvanceMs(400);
+  Report("algo-1", AgentPhase::kTraining);
+  EXPECT_EQ(Job().state.status, TrainingJobStatus::kInProgress) << "a peer's fault could still show up";
+  clock_.AdvanceMs(200);
+  Report("algo-1", AgentPhase::kTraining);
+  ReportExit("algo-2", 3, std::nullopt, "CUDA out of memory");
   ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
   EXPECT_EQ(Job().state.failure_reason, "AlgorithmError: CUDA out of memory");
+  EXPECT_EQ(Job().state.restart_count, 0);
   AgentCommand c = Report("algo-1", AgentPhase::kTraining);
   EXPECT_EQ(c.action, AgentAction::kStop);
   EXPECT_EQ(c.grace_seconds, 7);
@@ -161,8 +189,125 @@ TEST_F(JobRunTest, ExitWithoutFailureFileNamesTheExitCode) {
   CreateJob(1);
   StartTraining(1);
   Report("algo-1", AgentPhase::kExited, 2);
+  clock_.AdvanceMs(600);
+  Report("algo-1", AgentPhase::kExited, 2);
+  EXPECT_EQ(Job().state.status, TrainingJobStatus::kInProgress) << "waits for the post-exit checks";
+  ReportExit("algo-1", 2);
   ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
   EXPECT_EQ(Job().state.failure_reason, "AlgorithmError: , exit code: 2 (on algo-1)");
+}
+
+TEST_F(JobRunTest, AnExitOnABadNodeIsAPlatformFaultAndTheNodeIsReplaced) {
+  CreateJob(2);
+  StartTraining(2);
+  ReportExit("algo-2", 1, std::nullopt, "", /*healthy=*/false);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
+  EXPECT_EQ(Job().state.secondary, SecondaryStatus::kRestarting);
+  EXPECT_NE(Job().state.transitions.back().message.find("algo-2 failed a health check: post-exit program check.sh"),
+            std::string::npos)
+      << Job().state.transitions.back().message;
+  EXPECT_NE(Job().state.transitions.back().message.find("replacing algo-2"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] { return backend_.Launches("algo-2") == 2; }));
+}
+
+// The whole restart: a silent instance is replaced, the healthy one is
+// stopped and restarted, both run attempt 2, and the record shows it all.
+TEST_F(JobRunTest, SilentAgentIsReplacedAndTheJobRestartsFromTheTop) {
+  options_.restart_grace_seconds = 4;
+  CreateJob(2);
+  StartTraining(2);
+  const std::string first_id = backend_.Get("algo-2")->launch.instance_id;
+  clock_.AdvanceMs(2000);
+  Report("algo-1", AgentPhase::kTraining);
+  clock_.AdvanceMs(1000);  // algo-2 silent for 3 s > 2.5 s
+  Report("algo-1", AgentPhase::kTraining);
+  ASSERT_TRUE(WaitFor([&] { return backend_.Launches("algo-2") == 2; }));
+  EXPECT_NE(backend_.Get("algo-2")->launch.instance_id, first_id) << "a new instance";
+  TrainingJob job = Job();
+  EXPECT_EQ(job.state.status, TrainingJobStatus::kInProgress);
+  EXPECT_EQ(job.state.restart_count, 1);
+  bool restarting_seen = false;
+  for (const StatusTransition& t : job.state.transitions) {
+    if (t.status != SecondaryStatus::kRestarting) continue;
+    restarting_seen = true;
+    EXPECT_EQ(t.message.rfind("Restarting training (automatic restart 1 of 10): algo-2 stopped reporting: no heartbeat", 0), 0u)
+        << t.message;
+    EXPECT_NE(t.message.find("; replacing algo-2"), std::string::npos) << t.message;
+  }
+  EXPECT_TRUE(restarting_seen);
+
+  // algo-1, still in attempt 1: stopped with the restart grace, then restarted.
+  AgentCommand c = Report("algo-1", AgentPhase::kTraining);
+  EXPECT_EQ(c.action, AgentAction::kStop);
+  EXPECT_EQ(c.grace_seconds, 4);
+  c = Report("algo-1", AgentPhase::kExited, 0);
+  ASSERT_EQ(c.action, AgentAction::kRestart);
+  EXPECT_EQ(c.attempt, 2);
+  EXPECT_EQ(c.rendezvous_prefix, "attempt-2/");
+  EXPECT_EQ(run_->RendezvousPrefix(), "attempt-2/");
+
+  // The replacement registers into attempt 2.
+  Result<Assignment> assignment = run_->Register("algo-2", token_);
+  ASSERT_TRUE(assignment.ok());
+  EXPECT_EQ(assignment->attempt, 2);
+  EXPECT_EQ(assignment->master_port, c.master_port);
+  attempt_ = 2;
+  Report("algo-1", AgentPhase::kPreparing);
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kDownloading); }));
+  clock_.AdvanceMs(1500);
+  Report("algo-1", AgentPhase::kTraining);
+  Report("algo-2", AgentPhase::kTraining);
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kTraining); }));
+
+  job = Job();
+  ASSERT_EQ(job.details["restarts"].size(), 1u);
+  const Json& record = job.details["restarts"][0];
+  EXPECT_EQ(record["Kind"], "HeartbeatLost");
+  EXPECT_EQ(record["Replaced"], Json::array({"algo-2"}));
+  EXPECT_GE(record["DetectionLatencyMs"].get<int64_t>(), 2500);
+  EXPECT_EQ(record["TimeToResumeMs"], 1500);
+  EXPECT_EQ(record["InstanceSeconds"], 3);
+  std::vector<SecondaryStatus> seen;
+  for (const StatusTransition& t : job.state.transitions) seen.push_back(t.status);
+  EXPECT_EQ(seen, (std::vector<SecondaryStatus>{SecondaryStatus::kStarting, SecondaryStatus::kDownloading,
+                                                SecondaryStatus::kTraining, SecondaryStatus::kRestarting,
+                                                SecondaryStatus::kStarting, SecondaryStatus::kDownloading,
+                                                SecondaryStatus::kTraining}));
+
+  Report("algo-1", AgentPhase::kExited, 0);
+  Report("algo-2", AgentPhase::kExited, 0);
+  ASSERT_TRUE(WaitFor([&] { return JobIs(SecondaryStatus::kUploading); }));
+  Report("algo-1", AgentPhase::kUploaded, 0);
+  Report("algo-2", AgentPhase::kUploaded, 0);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kCompleted; }));
+  // algo-1 4.5 s; the first algo-2 3 s until replaced; the second 1.5 s.
+  EXPECT_EQ(Job().billable_time_seconds, 9);
+}
+
+TEST_F(JobRunTest, AKilledProcessAndItsPeersExitAreOneRestartInPlace) {
+  CreateJob(2);
+  StartTraining(2);
+  ReportExit("algo-1", 1, std::nullopt, "RuntimeError: Connection closed by peer");
+  AgentCommand c = ReportExit("algo-2", std::nullopt, 9);
+  EXPECT_EQ(c.action, AgentAction::kRestart) << "the reply to the fault already restarts it";
+  ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
+  EXPECT_EQ(backend_.Launches("algo-2"), 1) << "restarted in place, not replaced";
+  const Json record = Job().details["restarts"][0];
+  EXPECT_EQ(record["Host"], "algo-2");
+  EXPECT_EQ(record["Related"], Json::array({"algo-1"}));
+  EXPECT_NE(record["Cause"].get<std::string>().find("killed by SIGKILL"), std::string::npos);
+  EXPECT_EQ(ReportExit("algo-1", 1).action, AgentAction::kRestart);
+}
+
+TEST_F(JobRunTest, PastTheRestartLimitTheJobFailsWithThePlatformCause) {
+  options_.max_restarts = 0;
+  CreateJob(1);
+  StartTraining(1);
+  backend_.EndAgent("algo-1", 137);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason,
+            "InternalServerError: the agent of algo-1 died: its agent exited with status 137; gave up after 0 "
+            "automatic restarts");
 }
 
 TEST_F(JobRunTest, StopRequestGivesSigtermThenUploadThenStopped) {
@@ -208,26 +353,6 @@ TEST_F(JobRunTest, MaxRuntimeStopsTheJobAsMaxRuntimeExceeded) {
   Report("algo-1", AgentPhase::kUploaded, 0);
   ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kStopped; }));
   EXPECT_EQ(Job().state.secondary, SecondaryStatus::kMaxRuntimeExceeded);
-}
-
-TEST_F(JobRunTest, SilentAgentIsLostAndTheJobFailsAsAPlatformError) {
-  CreateJob(2);
-  StartTraining(2);
-  clock_.AdvanceMs(2000);
-  Report("algo-1", AgentPhase::kTraining);
-  clock_.AdvanceMs(2000);  // algo-2 silent for 4 s > 3 s
-  Report("algo-1", AgentPhase::kTraining);
-  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
-  EXPECT_EQ(Job().state.failure_reason.rfind("InternalServerError: instance algo-2 was lost: no heartbeat", 0), 0u)
-      << Job().state.failure_reason;
-}
-
-TEST_F(JobRunTest, DeadAgentIsLost) {
-  CreateJob(1);
-  StartTraining(1);
-  backend_.EndAgent("algo-1", 137);
-  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
-  EXPECT_NE(Job().state.failure_reason.find("agent exited with status 137"), std::string::npos);
 }
 
 TEST_F(JobRunTest, AgentThatCannotPrepareFailsTheJobAsClientError) {
