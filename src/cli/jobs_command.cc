@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "cli/client_command.h"
-#include "cli/progress_bar.h"
+#include "cli/execution_tables.h"
 #include "cli/table.h"
 
 namespace trainyard::cli {
@@ -80,36 +80,6 @@ void PrintDescription(const Json& job) {
   }
 }
 
-// The checkpoint sync state each instance last reported.
-void PrintCheckpoints(const Json& execution) {
-  if (!execution.contains("CheckpointConfig")) return;
-  const Json& config = execution["CheckpointConfig"];
-  std::printf("\nCheckpoints:    %s <- %s\n", GetString(config, "S3Uri").c_str(),
-              GetString(config, "LocalPath", "/opt/ml/checkpoints").c_str());
-  std::vector<std::vector<std::string>> rows;
-  for (const Json& instance : execution.value("Instances", Json::array())) {
-    if (!instance.contains("Checkpoint")) continue;
-    const Json& c = instance["Checkpoint"];
-    int64_t last_sync = GetInt(c, "LastSyncTime").value_or(0);
-    std::string backlog = std::to_string(GetInt(c, "BacklogFiles").value_or(0)) + " files / " +
-                          FormatBytes(GetInt(c, "BacklogBytes").value_or(0));
-    std::string error = GetString(c, "LastError");
-    rows.push_back({GetString(instance, "InstanceName"), GetString(c, "Stage"),
-                    std::to_string(GetInt(c, "Files").value_or(0)), FormatBytes(GetInt(c, "Bytes").value_or(0)),
-                    last_sync ? FormatTime(static_cast<double>(last_sync) / 1000) : "never",
-                    std::to_string(GetInt(c, "LagMs").value_or(0)) + " ms", backlog,
-                    GetString(c, "LastSyncPoint"), error.empty() ? "-" : error});
-  }
-  if (rows.empty()) {
-    std::printf("  (no instance has reported yet)\n");
-    return;
-  }
-  std::printf("%s", RenderTable({"INSTANCE", "STAGE", "FILES", "BYTES", "LAST SYNC", "LAG", "BACKLOG",
-                                 "SYNC POINT", "LAST ERROR"},
-                                rows)
-                        .c_str());
-}
-
 }  // namespace
 
 void AddJobsCommand(CLI::App& app, ClientFlags& flags, int* exit_code) {
@@ -143,6 +113,8 @@ void AddJobsCommand(CLI::App& app, ClientFlags& flags, int* exit_code) {
         return Ok();
       }
       PrintDescription(job);
+      PrintInstances(execution);
+      PrintRestarts(execution, GetInt(job, "BillableTimeInSeconds").value_or(0));
       PrintCheckpoints(execution);
       return Ok();
     });

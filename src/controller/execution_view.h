@@ -5,10 +5,20 @@
 //   request  {"TrainingJobName": s}
 //   response {"TrainingJobName", "TrainingJobStatus", "SecondaryStatus",
 //             "CheckpointConfig" (when the job has one),
-//             "Instances": [{"InstanceName": "algo-1", "LaunchTime", "EndTime",
-//                            "ExitCode", "LostReason",
+//             "Attempt": 1 + automatic restarts so far,
+//             "Instances": [{"InstanceName": "algo-1", "InstanceId": "i-...",
+//                            "LaunchTime", "EndTime", "ExitCode", "LostReason",
+//                            "Address", "NetworkLink" (bridged instances),
 //                            "Checkpoint": CheckpointReport as JSON (see
-//                            model/agent_protocol.h), when reported}]}
+//                            model/agent_protocol.h), when reported,
+//                            "Health": the latest HealthRound (model/health_report.h),
+//                            "Collective": the attempt's collective check result}],
+//             "Restarts": [{"Attempt", "Cause", "Kind", "Host", "Replaced": [...],
+//                           "Related": [...], "FaultTime", "DetectionLatencyMs",
+//                           "ResumedTime", "TimeToResumeMs", "InstanceSeconds",
+//                           "RestoredSyncPoint"}],
+//             "RestartInstanceSeconds": instance-seconds spent between faults
+//                                       and training again (all restarts)}
 // Times are epoch seconds (fractional) like SageMaker's. Unknown jobs get
 // SageMaker's "Requested resource not found." ValidationException.
 // Thread safety: as safe as the JobStore.

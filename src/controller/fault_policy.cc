@@ -66,6 +66,25 @@ bool Settled(const FaultPicture& picture, const FaultEvent& exit, int64_t settle
   return true;
 }
 
+constexpr std::string_view kPreflight = "preflight ";
+
+bool IsPreflightFailure(const FaultEvent& e) {
+  return e.kind == FaultKind::kHealthCheckFailed && e.detail.rfind(kPreflight, 0) == 0;
+}
+
+// Every instance failed the same preflight check the same way.
+bool SameFailureEverywhere(const FaultPicture& picture) {
+  const FaultEvent* first = nullptr;
+  size_t hosts = 0;
+  for (const FaultEvent& e : picture.events) {
+    if (!IsPreflightFailure(e)) return false;
+    if (first && e.detail != first->detail) return false;
+    if (!first) first = &e;
+    ++hosts;
+  }
+  return first && hosts == picture.hosts.size();
+}
+
 }  // namespace
 
 std::string_view ToString(FaultKind kind) {
@@ -123,6 +142,21 @@ FaultPlan DecideFault(const FaultPicture& picture, const FaultPolicyOptions& opt
 
   plan.root = *root;
   plan.cause = Describe(*root);
+  if (IsPreflightFailure(*root)) {
+    for (const auto& [host, view] : picture.hosts) {
+      if (view.preflight_pending) {
+        plan.decision = FaultDecision::kWait;
+        return plan;
+      }
+    }
+    if (SameFailureEverywhere(picture)) {
+      plan.decision = FaultDecision::kGiveUp;
+      plan.replace.clear();
+      plan.failure = "every instance failed the same " + root->detail +
+                     " (replacing instances cannot help)";
+      return plan;
+    }
+  }
   for (const FaultEvent& e : picture.events) {
     if (IsPlatformFault(e)) {
       if (Replaces(e.kind)) plan.replace.push_back(e.host);

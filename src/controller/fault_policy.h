@@ -20,6 +20,12 @@
 // exited instance has reported its post-exit health checks: a dead peer or a
 // bad node shows up in that time, and is then the root cause.
 //
+// A preflight health check failure waits (kWait) until every instance has
+// reported its own preflight round. When every instance failed with the same
+// evidence (say "ml.p3.2xlarge promises 1 GPU; this host has none"), the
+// fault is the cluster's, not an instance's: replacing instances cannot help,
+// so the job gives up at once (kGiveUp) naming the check.
+//
 // Which instances are replaced: those whose agent died, went silent, never
 // registered, or failed a check. A killed training process or a hang
 // restarts every instance in place (their checks run again before training).
@@ -61,6 +67,7 @@ struct FaultEvent {
 struct HostView {
   int64_t last_heard_ms = 0;   // monotonic time of its last report
   bool checks_pending = false; // its program exited and its post-exit checks are not reported yet
+  bool preflight_pending = false;  // its preflight node checks are not reported yet in this attempt
 };
 
 struct FaultPicture {

@@ -122,6 +122,24 @@ TEST(FaultPolicyTest, CauseNamesTheRootAndGivingUpSaysHowOften) {
   EXPECT_NE(plan.failure.find("killed by SIGKILL"), std::string::npos) << plan.failure;
 }
 
+TEST(FaultPolicyTest, APreflightFailureWaitsForEveryPreflightAndGivesUpWhenAllFailAlike) {
+  const std::string gpu = "preflight gpu: ml.p3.2xlarge promises 1 GPU; this host has none";
+  FaultPicture p = Picture({Event(Kind::kHealthCheckFailed, "algo-1", 500, gpu)});
+  p.hosts["algo-2"].preflight_pending = true;
+  EXPECT_EQ(DecideFault(p).decision, Decision::kWait);
+
+  p.hosts["algo-2"].preflight_pending = false;
+  p.events.push_back(Event(Kind::kHealthCheckFailed, "algo-2", 520, gpu));
+  FaultPlan plan = DecideFault(p);
+  EXPECT_EQ(plan.decision, Decision::kGiveUp);
+  EXPECT_EQ(plan.failure, "every instance failed the same " + gpu + " (replacing instances cannot help)");
+
+  p.events.pop_back();  // algo-2 passed: only algo-1 is replaced
+  plan = DecideFault(p);
+  EXPECT_EQ(plan.decision, Decision::kRestart);
+  EXPECT_EQ(plan.replace, Hosts{"algo-1"});
+}
+
 TEST(FaultPolicyTest, CorrelationWindowIsConfigurable) {
   FaultPicture p = Picture({Exit("algo-1", 1000, 1), Event(Kind::kAgentDied, "algo-2", 4000)});
   EXPECT_EQ(DecideFault(p, {.correlation_window_ms = 5000}).decision, Decision::kRestart);

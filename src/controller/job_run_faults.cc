@@ -98,6 +98,8 @@ FaultPicture JobRun::Picture() const {
     const bool failed_exit = s->phase == AgentPhase::kExited && (s->exit_code.value_or(0) != 0 || s->exit_signal);
     view.checks_pending = failed_exit && options_.health.node_checks &&
                           (!s->health || s->health->when != "post-exit");
+    view.preflight_pending = options_.health.node_checks && !s->health &&
+                             (s->phase == AgentPhase::kPreparing || s->phase == AgentPhase::kChecking);
     picture.hosts[host] = view;
   }
   return picture;
