@@ -34,12 +34,20 @@ class Instance {
  public:
   virtual ~Instance() = default;
   virtual const std::string& host() const = 0;
-  // A backend-specific identity for logs and describe ("pid 1234").
+  // A backend-specific identity for logs and describe ("pid 1234"), which
+  // Adopt takes back after a server restart.
   virtual std::string Describe() const = 0;
   // nullopt while the agent runs; its exit status (or 128+signal) once it ended.
   virtual std::optional<int> Poll() = 0;
   // Kills the agent and everything it started. Idempotent.
   virtual void Kill() = 0;
+  // The instance's own network address ("10.213.0.2"), "" when it shares
+  // the host's network.
+  virtual std::string Address() const { return ""; }
+  // The host-side network interface that carries all of the instance's
+  // traffic ("ty1a2b3c4d"): `ip link set <link> down` cuts the instance off
+  // the network, `up` reconnects it. "" when it shares the host's network.
+  virtual std::string NetworkLink() const { return ""; }
 };
 
 class InstanceBackend {
