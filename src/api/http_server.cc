@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <vector>
 
 #include "api/error_response.h"
@@ -136,7 +137,14 @@ Result<int> HttpServer::Bind() {
 }
 
 void HttpServer::Start() {
-  thread_ = std::thread([this] { impl_->server->listen_after_bind(); });
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, ended] {
+    impl_->server->listen_after_bind();
+    *ended = true;
+  });
+  // httplib's stop() does nothing until the accept loop runs, so a Stop()
+  // soon after Start() would be lost and its join() would hang: wait for it.
+  while (!impl_->server->is_running() && !*ended) std::this_thread::yield();
 }
 
 void HttpServer::Stop() {
