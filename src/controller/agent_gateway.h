@@ -5,6 +5,7 @@
 // longer running.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -19,6 +20,18 @@ class AgentGateway {
                                       const std::string& token) = 0;
   virtual Result<AgentCommand> Report(const std::string& job, const std::string& host,
                                       const std::string& token, const AgentReport& report) = 0;
+
+  // The job's rendezvous (the collective check's key-value store): keys must
+  // start with the current attempt's prefix (kInvalidArgument otherwise),
+  // values are bytes. Set: kResourceExhausted when the job's store is full.
+  // Get: nullopt while the key is not set.
+  virtual Status RendezvousSet(const std::string& job, const std::string& host,
+                               const std::string& token, const std::string& key,
+                               std::string value) = 0;
+  virtual Result<std::optional<std::string>> RendezvousGet(const std::string& job,
+                                                           const std::string& host,
+                                                           const std::string& token,
+                                                           const std::string& key) = 0;
 };
 
 }  // namespace trainyard

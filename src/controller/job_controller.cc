@@ -37,6 +37,7 @@ void JobController::Shutdown() {
   {
     std::lock_guard lock(mu_);
     runs.swap(runs_);
+    for (const auto& [name, run] : runs) rendezvous_.Forget(name);
   }
   for (auto& [name, run] : runs) run->Shutdown();
 }
@@ -45,7 +46,12 @@ void JobController::StartRun(const std::string& name) {
   std::lock_guard lock(mu_);
   // Forget runs that have finished, so the map holds only live ones.
   for (auto it = runs_.begin(); it != runs_.end();) {
-    it = it->second->Done() ? runs_.erase(it) : std::next(it);
+    if (it->second->Done()) {
+      rendezvous_.Forget(it->first);
+      it = runs_.erase(it);
+    } else {
+      ++it;
+    }
   }
   auto& slot = runs_[Lower(name)];
   if (slot) return;
@@ -78,6 +84,40 @@ Result<AgentCommand> JobController::Report(const std::string& job, const std::st
   // A finished job's late agent is told to exit rather than refused.
   if (!run) return MakeError(ErrorCode::kUnrecognizedClient, "no running job " + job);
   return run->Report(host, token, report);
+}
+
+Result<std::shared_ptr<RendezvousStore>> JobController::RendezvousFor(const std::string& job,
+                                                                      const std::string& host,
+                                                                      const std::string& token,
+                                                                      const std::string& key) {
+  std::shared_ptr<JobRun> run = Find(job);
+  if (!run || !run->Admits(host, token)) {
+    return MakeError(ErrorCode::kUnrecognizedClient, "no running job " + job + " with host " + host +
+                                                         " and that token");
+  }
+  TY_RETURN_IF_ERROR(ValidateRendezvousKey(key));
+  std::string prefix = run->RendezvousPrefix();
+  if (!key.starts_with(prefix)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "rendezvous key '" + key + "' is not below the current attempt's prefix " +
+                         prefix);
+  }
+  return rendezvous_.ForAttempt(Lower(job), prefix);
+}
+
+Status JobController::RendezvousSet(const std::string& job, const std::string& host,
+                                    const std::string& token, const std::string& key,
+                                    std::string value) {
+  TY_ASSIGN_OR_RETURN(std::shared_ptr<RendezvousStore> store, RendezvousFor(job, host, token, key));
+  return store->Set(key, std::move(value));
+}
+
+Result<std::optional<std::string>> JobController::RendezvousGet(const std::string& job,
+                                                                const std::string& host,
+                                                                const std::string& token,
+                                                                const std::string& key) {
+  TY_ASSIGN_OR_RETURN(std::shared_ptr<RendezvousStore> store, RendezvousFor(job, host, token, key));
+  return store->Get(key);
 }
 
 }  // namespace trainyard

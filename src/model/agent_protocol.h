@@ -9,6 +9,17 @@
 //
 //   POST /agent/v1/register  body {}            -> Assignment
 //   POST /agent/v1/report    body AgentReport   -> AgentCommand
+//   PUT  /agent/v1/rendezvous?key=<percent-encoded key>
+//        raw body (application/octet-stream) = value  -> 204
+//   GET  /agent/v1/rendezvous?key=<percent-encoded key>
+//        -> 200 raw value, or 404 {"__type": "ResourceNotFound"} while not set
+//
+// The rendezvous is the job's key-value store for the collective check's
+// Gloo rendezvous (collective/gloo_store.h): keys are printable ASCII (at most
+// 512 bytes) below the current attempt's prefix (Assignment's rendezvous
+// prefix, "attempt-<n>/"; other keys get 400), values at most 1 MiB; a job
+// holds at most 4096 keys and 16 MiB (400 ResourceLimitExceeded beyond).
+// A new attempt's first use drops the previous attempt's keys.
 //
 // An agent reports every `report_interval_ms` (its heartbeat) and at once when
 // its phase changes or the process exits; each report carries the log lines
