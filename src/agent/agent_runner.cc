@@ -167,6 +167,7 @@ Result<bool> AgentRunner::Restart() {
   report_now_ = true;
   {
     std::lock_guard lock(health_mu_);
+    health_.reset();
     collective_.reset();
   }
   Note("restarting for attempt " + std::to_string(assignment_.attempt) + " of training job " +
