@@ -16,7 +16,8 @@
 //
 // The bridge is created (or found) by Create and left in place when the
 // BridgeNetwork goes away: agents outlive the server and are adopted by the
-// next one, still attached to it.
+// next one, still attached to it. One BridgeNetwork (one server) per bridge
+// and subnet: two would hand out the same addresses.
 //
 // Thread safety: all methods may be called from any thread (the pool is
 // locked; NetworkControl implementations are thread-safe).

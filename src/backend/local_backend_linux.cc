@@ -11,7 +11,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backend/hosts_file.h"
+#include "backend/instance_description.h"
 #include "backend/local_backend.h"
+#include "common/log.h"
 
 extern char** environ;
 
@@ -55,14 +58,19 @@ void KillSession(pid_t sid) {
 
 class LocalInstance : public Instance {
  public:
-  LocalInstance(std::string host, pid_t pid, bool is_child)
-      : host_(std::move(host)), pid_(pid), is_child_(is_child) {}
+  // `bridge` (may be null) detaches `network` when the instance is killed.
+  LocalInstance(std::string host, pid_t pid, bool is_child, std::optional<NetworkAttachment> network,
+                BridgeNetwork* bridge)
+      : host_(std::move(host)), pid_(pid), is_child_(is_child), network_(std::move(network)), bridge_(bridge) {}
   ~LocalInstance() override {
-    if (is_child_ && !exit_status_) Poll();  // reap if it already ended
+    // A live agent stays (the next server adopts it); a dead one's namespace goes.
+    if (Poll()) DetachNetwork();
   }
 
   const std::string& host() const override { return host_; }
-  std::string Describe() const override { return "pid " + std::to_string(pid_); }
+  std::string Describe() const override { return FormatInstanceDescription({pid_, network_}); }
+  std::string Address() const override { return network_ ? network_->address : ""; }
+  std::string NetworkLink() const override { return network_ ? network_->link : ""; }
 
   std::optional<int> Poll() override {
     if (exit_status_) return exit_status_;
@@ -83,6 +91,7 @@ class LocalInstance : public Instance {
   void Kill() override {
     if (Poll()) {
       KillSession(pid_);  // leftovers of a dead agent
+      DetachNetwork();
       return;
     }
     KillSession(pid_);
@@ -94,109 +103,214 @@ class LocalInstance : public Instance {
     } else {
       exit_status_ = 128 + SIGKILL;
     }
+    DetachNetwork();
   }
 
  private:
+  void DetachNetwork() {
+    if (!network_ || !bridge_ || detached_) return;
+    detached_ = true;
+    if (Status s = bridge_->Detach(*network_); !s.ok()) LogWarning("instance " + host_ + ": " + s.error().ToString());
+  }
+
   std::string host_;
   pid_t pid_;
   bool is_child_;
+  std::optional<NetworkAttachment> network_;
+  BridgeNetwork* bridge_;
+  bool detached_ = false;
   std::optional<int> exit_status_;
 };
 
-std::string HostsFile(const std::vector<std::string>& hosts) {
-  std::string out = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-  for (const std::string& h : hosts) out += "127.0.0.1\t" + h + "\n";
-  return out;
+// Everything the agent's child process needs, built before fork: after it,
+// only syscalls.
+struct ChildPlan {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "NAME=value"
+  std::string log_path;
+  bool isolate = false;          // mount and UTS namespaces
+  std::string ml_dir, hosts_path, hostname;
+  int netns_fd = -1;             // enter this network namespace first (-1: stay)
+  int max_fd = 1024;             // descriptors below it are closed where close_range is missing
+};
+
+// Only stdin, stdout and stderr reach the agent. Without this it would hold
+// whatever the server had open without O_CLOEXEC when it forked (httplib's
+// accepted connections among them): after the server dies, another agent's
+// keep-alive connection would then stay open, unread, until it times out.
+void CloseInheritedDescriptors(int max_fd) {
+  if (close_range(3, ~0U, 0) == 0) return;
+  for (int fd = 3; fd < max_fd; ++fd) close(fd);
 }
 
-}  // namespace
+[[noreturn]] void Fail(const char* message, int code) {
+  (void)!write(STDERR_FILENO, message, std::strlen(message));
+  _exit(code);
+}
 
-LocalBackend::LocalBackend(LocalBackendOptions options)
-    : options_(std::move(options)), isolate_(options_.use_namespaces && geteuid() == 0) {}
-
-Result<std::unique_ptr<Instance>> LocalBackend::Launch(const InstanceLaunch& launch) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::string ml_dir = launch.instance_dir + "/ml";
-  fs::create_directories(ml_dir, ec);
-  if (isolate_) fs::create_directories("/opt/ml", ec);
-  if (ec) return MakeError(ErrorCode::kUnavailable, "creating " + ml_dir + ": " + ec.message());
-  std::string hosts_path = launch.instance_dir + "/hosts";
-  {
-    std::ofstream hosts(hosts_path, std::ios::trunc);
-    hosts << HostsFile(launch.hosts);
-    if (!hosts) return MakeError(ErrorCode::kUnavailable, "writing " + hosts_path);
+// In the forked child: sets up the namespaces and execs the agent.
+[[noreturn]] void RunChild(const ChildPlan& plan, char* const* argv, char* const* envp) {
+  setsid();
+  int log = open(plan.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int null = open("/dev/null", O_RDONLY);
+  if (null >= 0) dup2(null, STDIN_FILENO);
+  if (log >= 0) {
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
   }
-  std::string log_path = (options_.log_dir.empty() ? launch.instance_dir : options_.log_dir) +
-                         "/" + launch.job_name + "-" + launch.host + ".agent.log";
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);  // the server blocks SIGTERM/SIGINT; agents must not
+  // The network namespace before the mount namespace: its file lives in
+  // the host's mount table (opened before fork all the same).
+  if (plan.netns_fd >= 0 && setns(plan.netns_fd, CLONE_NEWNET) != 0) {
+    Fail("trainyard: cannot enter the instance's network namespace\n", 126);
+  }
+  if (plan.isolate) {
+    if (unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0 ||
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount(plan.ml_dir.c_str(), "/opt/ml", nullptr, MS_BIND, nullptr) != 0 ||
+        mount(plan.hosts_path.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0 ||
+        sethostname(plan.hostname.c_str(), plan.hostname.size()) != 0) {
+      Fail("trainyard: cannot set up the instance namespace\n", 126);
+    }
+    // Our copy of the other instances' namespace files would keep those
+    // namespaces alive after Kill deletes them; an instance needs none.
+    if (plan.netns_fd >= 0) umount2("/var/run/netns", MNT_DETACH);
+  }
+  CloseInheritedDescriptors(plan.max_fd);
+  execve(argv[0], argv, envp);
+  Fail("trainyard: cannot exec the agent\n", 127);
+}
 
-  // Everything the child needs is built before fork: after it, only syscalls.
-  std::vector<std::string> args = {options_.agent_binary, "agent",
-                                   "--server", launch.server_url,
-                                   "--job", launch.job_name,
-                                   "--host", launch.host,
-                                   "--ml-root", isolate_ ? "/opt/ml" : ml_dir};
-  if (isolate_) args.push_back("--hosts-resolve");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
+std::vector<std::string> AgentEnvironment(const LocalBackendOptions& options, const InstanceLaunch& launch) {
+  std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string_view entry(*e);
     std::string_view name = entry.substr(0, entry.find('='));
     if (name == "TRAINYARD_AGENT_TOKEN" || name == "TRAINYARD_INSTANCE_ID" ||
-        options_.environment.count(std::string(name))) {
+        options.environment.count(std::string(name))) {
       continue;
     }
-    env_strings.emplace_back(entry);
+    env.emplace_back(entry);
   }
-  for (const auto& [name, value] : options_.environment) env_strings.push_back(name + "=" + value);
-  env_strings.push_back("TRAINYARD_AGENT_TOKEN=" + launch.token);  // not on the command line
-  if (!launch.instance_id.empty()) env_strings.push_back("TRAINYARD_INSTANCE_ID=" + launch.instance_id);
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::string hostname = launch.host;
-  bool isolate = isolate_;
+  for (const auto& [name, value] : options.environment) env.push_back(name + "=" + value);
+  env.push_back("TRAINYARD_AGENT_TOKEN=" + launch.token);  // not on the command line
+  if (!launch.instance_id.empty()) env.push_back("TRAINYARD_INSTANCE_ID=" + launch.instance_id);
+  return env;
+}
 
-  pid_t pid = fork();
-  if (pid < 0) return MakeError(ErrorCode::kUnavailable, std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    setsid();
-    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int null = open("/dev/null", O_RDONLY);
-    if (null >= 0) dup2(null, STDIN_FILENO);
-    if (log >= 0) {
-      dup2(log, STDOUT_FILENO);
-      dup2(log, STDERR_FILENO);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);  // the server blocks SIGTERM/SIGINT; agents must not
-    if (isolate) {
-      if (unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0 ||
-          mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-          mount(ml_dir.c_str(), "/opt/ml", nullptr, MS_BIND, nullptr) != 0 ||
-          mount(hosts_path.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0 ||
-          sethostname(hostname.c_str(), hostname.size()) != 0) {
-        const char msg[] = "trainyard: cannot set up the instance namespace\n";
-        (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
-        _exit(126);
-      }
-    }
-    execve(argv[0], argv.data(), envp.data());
-    const char msg[] = "trainyard: cannot exec the agent\n";
-    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
-    _exit(127);
+// Writes the instance's files and forks its agent (in `network` when set).
+Result<pid_t> StartAgent(const LocalBackendOptions& options, bool isolate, const InstanceLaunch& launch,
+                         const NetworkAttachment* network, const std::string& server_url) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  ChildPlan plan;
+  plan.isolate = isolate;
+  plan.ml_dir = launch.instance_dir + "/ml";
+  fs::create_directories(plan.ml_dir, ec);
+  if (isolate) fs::create_directories("/opt/ml", ec);
+  if (ec) return MakeError(ErrorCode::kUnavailable, "creating " + plan.ml_dir + ": " + ec.message());
+  plan.hosts_path = launch.instance_dir + "/hosts";
+  {
+    std::ofstream hosts(plan.hosts_path, std::ios::trunc);
+    hosts << HostsFile(launch.hosts, network ? network->hosts : std::map<std::string, std::string>{});
+    if (!hosts) return MakeError(ErrorCode::kUnavailable, "writing " + plan.hosts_path);
   }
-  return std::unique_ptr<Instance>(new LocalInstance(launch.host, pid, /*is_child=*/true));
+  plan.log_path = (options.log_dir.empty() ? launch.instance_dir : options.log_dir) + "/" + launch.job_name +
+                  "-" + launch.host + ".agent.log";
+  plan.hostname = launch.host;
+  plan.args = {options.agent_binary, "agent", "--server", server_url, "--job", launch.job_name,
+               "--host", launch.host, "--ml-root", isolate ? "/opt/ml" : plan.ml_dir};
+  if (isolate) plan.args.push_back("--hosts-resolve");
+  plan.env = AgentEnvironment(options, launch);
+  std::vector<char*> argv, envp;
+  for (std::string& a : plan.args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (std::string& e : plan.env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  if (network) {
+    plan.netns_fd = open(NetnsPath(network->netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (plan.netns_fd < 0) {
+      return MakeError(ErrorCode::kUnavailable, "opening " + NetnsPath(network->netns) + ": " + std::strerror(errno));
+    }
+  }
+  long open_max = sysconf(_SC_OPEN_MAX);
+  plan.max_fd = open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
+  pid_t pid = fork();
+  if (pid == 0) RunChild(plan, argv.data(), envp.data());
+  int fork_errno = errno;
+  if (plan.netns_fd >= 0) close(plan.netns_fd);
+  if (pid < 0) return MakeError(ErrorCode::kUnavailable, std::string("fork: ") + std::strerror(fork_errno));
+  return pid;
+}
+
+}  // namespace
+
+LocalBackend::LocalBackend(LocalBackendOptions options, bool isolate, std::unique_ptr<BridgeNetwork> bridge)
+    : options_(std::move(options)), isolate_(isolate), bridge_(std::move(bridge)) {}
+
+LocalBackend::~LocalBackend() = default;
+
+Result<std::unique_ptr<LocalBackend>> LocalBackend::Create(LocalBackendOptions options, LocalBackendDeps deps) {
+  bool isolate = options.use_namespaces && geteuid() == 0;
+  std::unique_ptr<BridgeNetwork> bridge;
+  if (options.network == InstanceNetwork::kBridge) {
+    if (geteuid() != 0) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the bridge instance network needs root (network namespaces, a bridge, veth pairs)");
+    }
+    if (!isolate) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the bridge instance network needs the instances' namespaces, which are turned off");
+    }
+    if (!deps.network_control || !deps.ids) {
+      return MakeError(ErrorCode::kFailedPrecondition, "the bridge instance network needs a NetworkControl");
+    }
+    TY_ASSIGN_OR_RETURN(bridge, BridgeNetwork::Create(options.bridge, *deps.network_control, *deps.ids));
+  }
+  return std::unique_ptr<LocalBackend>(new LocalBackend(std::move(options), isolate, std::move(bridge)));
+}
+
+std::string LocalBackend::bridge_address() const { return bridge_ ? bridge_->gateway() : ""; }
+
+Result<std::unique_ptr<Instance>> LocalBackend::Launch(const InstanceLaunch& launch) {
+  if (!bridge_) {
+    TY_ASSIGN_OR_RETURN(pid_t pid, StartAgent(options_, isolate_, launch, nullptr, launch.server_url));
+    return std::unique_ptr<Instance>(new LocalInstance(launch.host, pid, /*is_child=*/true, std::nullopt, nullptr));
+  }
+  TY_ASSIGN_OR_RETURN(NetworkAttachment network, bridge_->Attach(launch.job_name, launch.host, launch.hosts));
+  Result<pid_t> pid =
+      StartAgent(options_, isolate_, launch, &network, ReplaceUrlHost(launch.server_url, bridge_->gateway()));
+  if (!pid.ok()) {
+    if (Status s = bridge_->Detach(network); !s.ok()) LogWarning(s.error().ToString());
+    return pid.error();
+  }
+  return std::unique_ptr<Instance>(
+      new LocalInstance(launch.host, *pid, /*is_child=*/true, std::move(network), bridge_.get()));
 }
 
 std::unique_ptr<Instance> LocalBackend::Adopt(const std::string& description, const std::string& host) {
-  if (description.rfind("pid ", 0) != 0) return nullptr;
-  pid_t pid = static_cast<pid_t>(std::strtol(description.c_str() + 4, nullptr, 10));
-  if (pid <= 0 || SessionOf(pid) != pid) return nullptr;
-  return std::unique_ptr<Instance>(new LocalInstance(host, pid, /*is_child=*/false));
+  std::optional<InstanceDescription> parsed = ParseInstanceDescription(description);
+  if (!parsed) return nullptr;
+  pid_t pid = static_cast<pid_t>(parsed->pid);
+  bool alive = SessionOf(pid) == pid;
+  std::optional<NetworkAttachment> network = parsed->network;
+  BridgeNetwork* detach_with = bridge_.get();  // null: Kill leaves the namespace as it is
+  if (network) {
+    network->host = host;
+    if (!bridge_) {
+      LogWarning("instance " + host + " (" + description +
+                 "): this server has no bridge network; its namespace stays as it is");
+    } else if (!alive) {
+      bridge_->RemoveLeftover(*network);
+    } else if (Status s = bridge_->Adopt(*network); !s.ok()) {
+      LogWarning("instance " + host + ": " + s.error().ToString() + "; its namespace stays as it is");
+      detach_with = nullptr;  // it holds no address here to give back
+    }
+  }
+  if (!alive) return nullptr;
+  return std::unique_ptr<Instance>(new LocalInstance(host, pid, /*is_child=*/false, std::move(network), detach_with));
 }
 
 }  // namespace trainyard

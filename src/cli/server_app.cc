@@ -8,6 +8,7 @@
 #include "api/agent_endpoints.h"
 #include "api/api_handler.h"
 #include "api/training_job_operations.h"
+#include "backend/ip_network_control.h"
 #include "backend/local_backend.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -28,6 +29,7 @@ struct ServerApp::Impl {
   std::unique_ptr<StaticCredentialSource> credentials;
   std::unique_ptr<SqliteJobStore> store;
   std::unique_ptr<SqliteLogStore> logs;
+  std::unique_ptr<IpNetworkControl> network_control;  // with the bridge instance network
   std::unique_ptr<LocalBackend> backend;
   std::unique_ptr<StoreArtifactPacker> packer;
   std::unique_ptr<JobController> controller;
@@ -35,6 +37,7 @@ struct ServerApp::Impl {
   std::unique_ptr<LogService> log_service;
   std::unique_ptr<ApiHandler> api;
   std::unique_ptr<HttpServer> http;
+  std::unique_ptr<HttpServer> bridge_http;  // the agents' listener on the bridge's address
   std::string url;
 };
 
@@ -46,6 +49,28 @@ void RegisterOperations(ApiHandler& api, TrainingJobService& service, LogService
                         [&logs](const Json& request) { return logs.GetTrainingJobLogs(request); });
   api.RegisterExtension("DescribeTrainingJobExecution",
                         [&jobs](const Json& request) { return DescribeTrainingJobExecution(jobs, request); });
+}
+
+// Agents on the bridge reach the server at the bridge's address with the
+// port of the main listener (the backend rewrites only the URL's host): a
+// second listener there, bound, unless the main one already covers every
+// address (nullptr then).
+Result<std::unique_ptr<HttpServer>> BridgeListener(const ServerConfig& config, const LocalBackend& backend,
+                                                   const HttpServer& main, const ApiHandler& api,
+                                                   AgentGateway& agents) {
+  std::string bridge_address = backend.bridge_address();
+  const std::string& host = config.http.host;
+  if (bridge_address.empty() || host == "0.0.0.0" || host == bridge_address) {
+    return std::unique_ptr<HttpServer>();
+  }
+  HttpServerOptions options = config.http;
+  options.host = bridge_address;
+  options.port = main.port();
+  TY_ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> listener, HttpServer::Create(options, api));
+  AddAgentRoutes(*listener, agents);
+  Result<int> bound = listener->Bind();
+  if (!bound.ok()) return bound.error().WithContext("listening for agents on the instance bridge");
+  return listener;
 }
 
 }  // namespace
@@ -91,11 +116,20 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   std::string db = config.state_dir + "/trainyard.db";
   TY_ASSIGN_OR_RETURN(impl->store, SqliteJobStore::Open(db));
   TY_ASSIGN_OR_RETURN(impl->logs, SqliteLogStore::Open(db));
-  impl->backend = std::make_unique<LocalBackend>(LocalBackendOptions{
-      .agent_binary = config.agent_binary.empty() ? DefaultAgentBinary() : config.agent_binary,
-      .use_namespaces = config.use_namespaces,
-      .log_dir = "",
-      .environment = config.object_store_environment});
+  LocalBackendDeps backend_deps;
+  if (config.instance_network == InstanceNetwork::kBridge) {
+    TY_ASSIGN_OR_RETURN(impl->network_control, IpNetworkControl::Create());
+    backend_deps = {impl->network_control.get(), &impl->ids};
+  }
+  TY_ASSIGN_OR_RETURN(impl->backend, LocalBackend::Create(
+      LocalBackendOptions{
+          .agent_binary = config.agent_binary.empty() ? DefaultAgentBinary() : config.agent_binary,
+          .use_namespaces = config.use_namespaces,
+          .log_dir = "",
+          .environment = config.object_store_environment,
+          .network = config.instance_network,
+          .bridge = config.instance_bridge},
+      backend_deps));
   // The server reaches object stores like its agents: its environment, with
   // the configured variables on top.
   EnvironmentLookup process_env = ProcessEnvironment();
@@ -130,11 +164,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   TY_ASSIGN_OR_RETURN(impl->http, HttpServer::Create(config.http, *impl->api));
   AddAgentRoutes(*impl->http, *impl->controller);
   TY_RETURN_IF_ERROR(impl->http->Bind());
+  TY_ASSIGN_OR_RETURN(impl->bridge_http,
+                      BridgeListener(config, *impl->backend, *impl->http, *impl->api, *impl->controller));
   std::string scheme = impl->http->tls() ? "https" : "http";
   std::string host = config.http.host == "0.0.0.0" ? "127.0.0.1" : config.http.host;
   impl->url = scheme + "://" + host + ":" + std::to_string(impl->http->port());
   impl->controller->set_server_url(impl->url);
   impl->http->Start();
+  if (impl->bridge_http) impl->bridge_http->Start();
   TY_RETURN_IF_ERROR(impl->controller->ResumeActiveJobs());
   return std::unique_ptr<ServerApp>(new ServerApp(std::move(impl)));
 }
@@ -149,6 +186,7 @@ void ServerApp::Stop() {
   // server), then the listener.
   if (impl_->controller) impl_->controller->Shutdown();
   if (impl_->http) impl_->http->Stop();
+  if (impl_->bridge_http) impl_->bridge_http->Stop();
 }
 
 }  // namespace trainyard

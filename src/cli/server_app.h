@@ -1,6 +1,8 @@
 // ServerApp: the composition root of `trainyard server` and of the embedded
 // server in `trainyard run`. It opens the store under the state directory,
-// wires the API, the service and the launcher, and serves HTTP(S).
+// wires the API, the service and the launcher, and serves HTTP(S): on
+// `http.host`, and with the bridge instance network also on the bridge's
+// address (same port, same routes) for the agents there.
 // Start() returns once the socket is bound; Stop() (or the destructor) shuts
 // everything down.
 #pragma once
@@ -12,6 +14,7 @@
 
 #include "api/http_server.h"
 #include "api/sigv4.h"
+#include "backend/local_backend.h"
 #include "common/result.h"
 
 namespace trainyard {
@@ -29,6 +32,11 @@ struct ServerConfig {
   int grace_period_seconds = 120;        // SIGTERM to SIGKILL on stop and failure
   int64_t heartbeat_timeout_ms = 3000;   // an agent silent this long is lost
   bool use_namespaces = true;            // per-instance mount/UTS namespaces when root
+  // kBridge (root and namespaces only): a network namespace per instance on
+  // the bridge `instance_bridge`; the server then also listens on the
+  // bridge's address, on the same port, for the agents.
+  InstanceNetwork instance_network = InstanceNetwork::kHost;
+  BridgeNetworkOptions instance_bridge;
   int64_t max_log_bytes_per_job = 64 << 20;  // later output is dropped, with a note in the log
   // Object stores (s3:// channels, output, checkpoints): the standard AWS
   // variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...) that the

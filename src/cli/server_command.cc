@@ -24,6 +24,8 @@ struct ServerFlags {
   int grace_period = 120;
   int64_t heartbeat_timeout_ms = 3000;
   bool no_namespaces = false;
+  std::string instance_network = "host";
+  BridgeNetworkOptions instance_bridge;
   int64_t max_log_mib = 64;
   std::string s3_endpoint_url, s3_region, s3_addressing_style, s3_credentials_file;
   int checkpoint_keep_last = 10;
@@ -78,6 +80,9 @@ Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
   config.grace_period_seconds = flags.grace_period;
   config.heartbeat_timeout_ms = flags.heartbeat_timeout_ms;
   config.use_namespaces = !flags.no_namespaces;
+  config.instance_network =
+      flags.instance_network == "bridge" ? InstanceNetwork::kBridge : InstanceNetwork::kHost;
+  config.instance_bridge = flags.instance_bridge;
   config.max_log_bytes_per_job = flags.max_log_mib << 20;
   config.checkpoint_keep_last = flags.checkpoint_keep_last;
   config.checkpoint_flush_timeout_seconds = flags.checkpoint_flush_timeout;
@@ -173,6 +178,16 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()->check(CLI::Range(1, 86400));
   cmd->add_flag("--no-namespaces", flags->no_namespaces,
                 "Run instances without their own mount/UTS namespaces even as root");
+  cmd->add_option("--instance-network", flags->instance_network,
+                  "host: instances share this machine's network; bridge (root): each gets a network "
+                  "namespace and address on --instance-bridge, so it can be cut off alone")
+      ->capture_default_str()->check(CLI::IsMember({"host", "bridge"}));
+  cmd->add_option("--instance-bridge", flags->instance_bridge.bridge,
+                  "Bridge for --instance-network bridge (created if missing, kept on exit)")
+      ->capture_default_str();
+  cmd->add_option("--instance-subnet", flags->instance_bridge.subnet,
+                  "IPv4 subnet of the bridge: it takes the first address, instances the others")
+      ->capture_default_str();
   cmd->callback([flags, exit_code] { *exit_code = RunServer(*flags); });
 }
 
