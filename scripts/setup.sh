@@ -15,6 +15,7 @@ packages=(
   libcli11-dev            # command line parsing (src/cli)
   libarchive-dev          # model.tar.gz / output.tar.gz and source tarballs (src/storage)
   libexpat1-dev           # S3 XML replies (src/storage/xml_tree.*)
+  libgloo-dev             # collective check before training: Gloo allreduce over TCP (src/collective)
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev   # libFuzzer target for request parsing
   # examples and end-to-end tests

@@ -1,0 +1,66 @@
+// The collective-communication check run before training ("preflight"): all
+// instances of a job meet in a rendezvous served by the server and run Gloo
+// allreduces over TCP, so that a host whose network path is broken or slow
+// is found before the training does.
+//
+// RunGlooCollectiveCheck, called by every rank of the job at about the same
+// time:
+//   1. a full-mesh allreduce of `bytes` (floats), timed over `iterations`
+//      after one warm-up, every element checked against the exact sum;
+//   2. pairwise tests: a round-robin tournament (pair_schedule.h) in which
+//      each pair of ranks builds its own two-rank context and allreduces
+//      `pair_bytes`, so that a failure or a slow link points at a host
+//      (controller/collective_verdict.h draws the conclusion);
+//   3. the NCCL probe (nccl_probe.h): a note only, for now.
+// Rendezvous keys: <prefix>/mesh/... and <prefix>/pair-<a>-<b>/... (a < b).
+//
+// A rank that cannot reach the rendezvous or a peer within `timeout` gets
+// ok = false (or a failed PeerResult) with the reason; a peer that never
+// joined the full mesh is named in the error and not waited for again in the
+// pairwise tests. Each rendezvous and each allreduce is bounded by `timeout`,
+// so the whole check ends within about (1 + PairRounds(size)) x timeout.
+// Thread safety: calls for different ranks may run on different threads of
+// one process (tests do), each with its own options.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "collective/nccl_probe.h"
+#include "collective/rendezvous_client.h"
+#include "common/result.h"
+#include "model/collective_result.h"
+
+namespace trainyard {
+
+struct CollectiveCheckOptions {
+  int rank = 0;
+  int size = 1;
+  // Host of each rank (all `size` of them, "algo-1" ...), for the results
+  // and messages; may be left empty.
+  std::vector<std::string> hosts;
+  // Rendezvous key prefix of this check, e.g. "attempt-1/preflight": below
+  // the attempt's prefix, and unique per attempt (keys are never reused).
+  std::string prefix;
+  // The address Gloo listens on and gives its peers: the instance's host
+  // name ("algo-2", resolved through /etc/hosts), or 127.0.0.1 when all
+  // ranks share the loopback.
+  std::string hostname = "127.0.0.1";
+  int64_t bytes = 16 << 20;       // full-mesh payload per iteration (whole floats, >= 4)
+  int64_t pair_bytes = 4 << 20;   // each pairwise test's payload; 0 skips the pairwise tests
+  int iterations = 3;             // timed iterations (>= 1), after one untimed warm-up
+  std::chrono::milliseconds timeout{30000};  // per rendezvous and per allreduce
+  NcclProbeOptions nccl;
+};
+
+// Runs the check for one rank. The result's `ok`, `error` and `peers` say
+// what was found (a failed check is a result, not an error). Errors:
+// kInvalidArgument for options that make no sense (rank outside [0, size),
+// size < 1, bytes < 4, iterations < 1, a non-positive timeout, an empty
+// prefix, hosts of the wrong count).
+Result<CollectiveResult> RunGlooCollectiveCheck(RendezvousClient& rendezvous,
+                                                const CollectiveCheckOptions& options);
+
+}  // namespace trainyard
