@@ -48,7 +48,7 @@ std::string CollectiveText(const Json& result) {
   if (!result.is_object()) return "-";
   if (!result.value("Ok", false)) return "failed: " + GetString(result, "Error");
   char text[64];
-  std::snprintf(text, sizeof text, "ok, %.0f MB/s", result.value("AlgbwBytesPerSecond", 0.0) / 1e6);
+  std::snprintf(text, sizeof text, "ok, %.0f MB/s", result.value("AlgbwBytesPerS", 0.0) / 1e6);
   return text;
 }
 

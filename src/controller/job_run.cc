@@ -101,7 +101,12 @@ Status JobRun::Setup(std::unique_lock<std::mutex>& lock) {
   if (recorded.empty()) return Launch(lock);
 
   // Adopt: agents keep training while the server is away and report again.
-  token_sha256_ = GetString(job_.details, "agent_token_sha256");
+  for (const Json& hash : job_.details.value("agent_token_sha256s", Json::array())) {
+    if (hash.is_string()) token_sha256s_.push_back(hash.get<std::string>());
+  }
+  if (std::string legacy = GetString(job_.details, "agent_token_sha256"); !legacy.empty()) {
+    token_sha256s_.push_back(legacy);
+  }
   master_port_ = static_cast<int>(GetInt(job_.details, "master_port").value_or(0));
   attempt_ = static_cast<int>(GetInt(job_.details, "attempt").value_or(1));
   restarts_ = job_.details.value("restarts", Json::array());
@@ -144,7 +149,7 @@ Status JobRun::Launch(std::unique_lock<std::mutex>& lock) {
   int count = static_cast<int>(GetInt(resources, "InstanceCount").value_or(1));
   std::vector<std::string> hosts = HostNames(std::max(count, 1));
   token_ = deps_.ids.NewHex(32);
-  token_sha256_ = Sha256Hex(token_);
+  token_sha256s_ = {Sha256Hex(token_)};
   master_port_ = PickFreePort();
   if (Status launching = Apply(JobEventKind::kLaunchingInstances); !launching.ok()) {
     // StopTrainingJob came before any instance existed: nothing to stop.
@@ -177,6 +182,12 @@ Status JobRun::LaunchInstance(std::unique_lock<std::mutex>& lock, const std::str
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) return MakeError(ErrorCode::kInternal, "creating " + dir + ": " + ec.message());
+  if (token_.empty()) {
+    // Adopted after a server restart: only the hashes of earlier tokens are
+    // known, so the job's new instances get a token of their own.
+    token_ = deps_.ids.NewHex(32);
+    token_sha256s_.push_back(Sha256Hex(token_));
+  }
   InstanceLaunch launch{name_, host, hosts, GetString(resources, "InstanceType"), dir, options_.server_url,
                         token_, instance_id};
   {
@@ -226,7 +237,8 @@ Status JobRun::UpdateDetails() {
   }
   Result<TrainingJob> updated = deps_.store.UpdateJob(name_, [&](TrainingJob& job) -> Status {
     job.details["instances"] = instances;
-    job.details["agent_token_sha256"] = token_sha256_;
+    job.details["agent_token_sha256s"] = token_sha256s_;
+    job.details.erase("agent_token_sha256");
     job.details["master_port"] = master_port_;
     job.details["attempt"] = attempt_;
     job.details["restarts"] = restarts_;
@@ -428,7 +440,10 @@ JobRun::InstanceState* JobRun::Find(const std::string& host) {
 }
 
 bool JobRun::CheckToken(const std::string& token) const {
-  return !token_sha256_.empty() && ConstantTimeEquals(Sha256Hex(token), token_sha256_);
+  const std::string presented = Sha256Hex(token);
+  bool known = false;
+  for (const std::string& hash : token_sha256s_) known |= ConstantTimeEquals(presented, hash);
+  return known;
 }
 
 bool JobRun::Admits(const std::string& host, const std::string& token) const {
@@ -587,6 +602,7 @@ Result<AgentCommand> JobRun::Report(const std::string& host, const std::string& 
       s->exit_code = report.exit_code;
       s->exit_signal = report.exit_signal;
       s->failure = report.failure;
+      if (phase_changed) s->exited_mono_ms = s->last_report_ms;
     }
     IngestHealth(*s, report);
     if (phase_changed && report.phase == AgentPhase::kExited && phase_ == Phase::kRunning && !stop_requested_ &&

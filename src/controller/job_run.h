@@ -149,8 +149,8 @@ class JobRun {
   std::condition_variable wake_;
   TrainingJob job_;                       // last record written or read
   std::map<std::string, std::unique_ptr<InstanceState>> instances_;
-  std::string token_sha256_;
-  std::string token_;                     // only known to the server that launched the run
+  std::vector<std::string> token_sha256s_;  // every agent token of the job (a restarted server adds one)
+  std::string token_;                     // only known to the server process that made it
   std::string staging_uri_;
   int master_port_ = 0;
   int attempt_ = 1;                       // 1, then +1 for each restart
@@ -160,6 +160,7 @@ class JobRun {
   int64_t restart_mono_ms_ = 0;           // when the current restart began
   int64_t last_progress_mono_ms_ = 0;     // last log line or metric of this attempt
   bool hang_noted_ = false;
+  bool collective_judged_ = false;        // this attempt's collective check has a verdict
   Phase phase_ = Phase::kLaunching;
   bool stop_requested_ = false;
   bool shutdown_ = false;

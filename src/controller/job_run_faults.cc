@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "controller/collective_verdict.h"
 #include "controller/job_run_instance.h"
 
 namespace trainyard {
@@ -52,28 +53,30 @@ void JobRun::IngestHealth(InstanceState& s, const AgentReport& report) {
   }
 }
 
-// The collective check is judged once every instance has its result (or is
-// lost): an instance that failed while others passed, or every one of them
-// when none can be singled out, is faulty.
+// The collective check is judged once every instance of the attempt has
+// reported its result (collective_verdict.h): the instances it points at
+// are faulty. A result nobody can be blamed for (say every pair passed but
+// the full mesh failed) blames the instances whose own check failed.
 void JobRun::JudgeCollectiveCheck() {
-  std::vector<std::string> failed, missing;
-  bool any_ok = false;
+  if (collective_judged_) return;
+  std::map<std::string, std::optional<CollectiveResult>> results;
   for (const auto& [host, s] : instances_) {
-    if (!InAttempt(*s)) return;  // still launching, or a loss the policy handles
-    if (!s->collective) {
-      if (s->phase == AgentPhase::kChecking || s->phase == AgentPhase::kPreparing) missing.push_back(host);
-      continue;
-    }
-    if (CollectiveOk(*s->collective)) any_ok = true;
-    else if (s->check_failed) failed.push_back(host);
+    if (!InAttempt(*s) || !s->collective) return;  // not every result is in
+    Result<CollectiveResult> result = CollectiveResultFromJson(*s->collective);
+    results[host] = result.ok() ? std::optional<CollectiveResult>(*result) : std::nullopt;
   }
-  if (failed.empty() || !missing.empty()) return;
-  (void)any_ok;
-  int64_t now = deps_.clock.MonotonicMs();
-  for (const std::string& host : failed) {
-    const Json& result = *instances_[host]->collective;
-    std::string detail = result.value("Error", result.value("Detail", std::string("allreduce failed")));
-    NoteFault({FaultKind::kCollectiveCheckFailed, host, now, std::nullopt, std::nullopt, detail});
+  collective_judged_ = true;
+  CollectiveVerdict verdict = trainyard::JudgeCollectiveCheck(results);
+  if (verdict.passed) return;
+  LogWarning("job " + name_ + ": collective check: " + verdict.summary);
+  const int64_t now = deps_.clock.MonotonicMs();
+  if (verdict.faulty.empty()) {
+    for (const auto& [host, result] : results) {
+      if (!result || !result->ok) verdict.faulty.push_back({host, verdict.summary});
+    }
+  }
+  for (const FaultyInstance& f : verdict.faulty) {
+    NoteFault({FaultKind::kCollectiveCheckFailed, f.host, now, std::nullopt, std::nullopt, f.reason});
   }
 }
 
@@ -96,7 +99,9 @@ FaultPicture JobRun::Picture() const {
     if (s->lost || s->needs_launch) continue;
     HostView view{s->last_report_ms, false};
     const bool failed_exit = s->phase == AgentPhase::kExited && (s->exit_code.value_or(0) != 0 || s->exit_signal);
-    view.checks_pending = failed_exit && options_.health.node_checks &&
+    // An agent gets the check programs' timeout (and a margin) for its post-exit round.
+    const int64_t checks_deadline = s->exited_mono_ms + options_.health.program_timeout_ms + 5000;
+    view.checks_pending = failed_exit && options_.health.node_checks && picture.now_ms < checks_deadline &&
                           (!s->health || s->health->when != "post-exit");
     view.preflight_pending = options_.health.node_checks && !s->health &&
                              (s->phase == AgentPhase::kPreparing || s->phase == AgentPhase::kChecking);
@@ -137,6 +142,7 @@ void JobRun::BeginRestart(const FaultPlan& plan) {
   master_port_ = PickFreePort();
   events_.clear();
   hang_noted_ = false;
+  collective_judged_ = false;
   last_progress_mono_ms_ = 0;
   for (const std::string& host : plan.replace) {
     InstanceState& s = *instances_[host];

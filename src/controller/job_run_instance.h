@@ -30,6 +30,7 @@ struct JobRun::InstanceState {
   std::optional<int> exit_code;
   std::optional<int> exit_signal;
   std::string failure;
+  int64_t exited_mono_ms = 0;  // when the exit of this attempt's program was reported
   int64_t acked_seq = 0;
   bool lost = false;
   std::string lost_reason;
@@ -51,6 +52,7 @@ struct JobRun::InstanceState {
     phase = AgentPhase::kPreparing;
     exit_code.reset();
     exit_signal.reset();
+    exited_mono_ms = 0;
     failure.clear();
     health.reset();
     collective.reset();

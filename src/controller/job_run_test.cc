@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backend/fake_backend.h"
+#include "model/collective_result.h"
 #include "store/sqlite_job_store.h"
 #include "store/sqlite_log_store.h"
 
@@ -297,6 +298,47 @@ TEST_F(JobRunTest, AKilledProcessAndItsPeersExitAreOneRestartInPlace) {
   EXPECT_EQ(record["Related"], Json::array({"algo-1"}));
   EXPECT_NE(record["Cause"].get<std::string>().find("killed by SIGKILL"), std::string::npos);
   EXPECT_EQ(ReportExit("algo-1", 1).action, AgentAction::kRestart);
+}
+
+TEST_F(JobRunTest, TheCollectiveCheckReplacesTheInstanceItPointsAt) {
+  CreateJob(2);
+  ASSERT_TRUE(run_->Register("algo-1", token_).ok());
+  ASSERT_TRUE(run_->Register("algo-2", token_).ok());
+  CollectiveResult ok;
+  ok.ok = true;
+  ok.size = 2;
+  ok.bytes = 1 << 22;
+  ok.seconds = 0.01;
+  ok.algbw_bytes_per_s = 4e8;
+  PeerResult pair;
+  pair.rank = 1;
+  pair.host = "algo-2";
+  pair.ok = true;
+  pair.bytes = 1 << 20;
+  pair.seconds = 0.01;
+  pair.algbw_bytes_per_s = 1e8;
+  ok.peers = {pair};
+  CollectiveResult bad = ok;
+  bad.ok = false;
+  bad.error = "allreduce: sum 2 at element 7, expected 3";
+  bad.rank = 1;
+  bad.peers[0].rank = 0;
+  bad.peers[0].host = "algo-1";
+  AgentReport r;
+  r.phase = AgentPhase::kTraining;
+  r.health = HealthRound{1, "preflight", clock_.NowMs(), {}};
+  r.collective = ToJson(ok);
+  Send("algo-1", r);
+  r.phase = AgentPhase::kFailed;
+  r.failure = "InternalServerError: collective check failed on algo-2: allreduce: sum 2 at element 7, expected 3";
+  r.collective = ToJson(bad);
+  Send("algo-2", r);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
+  const Json record = Job().details["restarts"][0];
+  EXPECT_EQ(record["Kind"], "CollectiveCheckFailed");
+  EXPECT_EQ(record["Replaced"], Json::array({"algo-2"}));
+  EXPECT_EQ(Job().state.status, TrainingJobStatus::kInProgress) << "not a ClientError";
+  ASSERT_TRUE(WaitFor([&] { return backend_.Launches("algo-2") == 2; }));
 }
 
 TEST_F(JobRunTest, PastTheRestartLimitTheJobFailsWithThePlatformCause) {
