@@ -8,6 +8,7 @@
 
 #include "agent/agent_runner.h"
 #include "agent/http_agent_transport.h"
+#include "agent/node_instance_health.h"
 #include "cli/commands.h"
 #include "common/log.h"
 
@@ -32,9 +33,11 @@ int RunAgent(const AgentFlags& flags) {
     std::fprintf(stderr, "trainyard agent: %s\n", transport.error().message.c_str());
     return 2;
   }
+  SystemClock clock;
+  NodeInstanceHealth health(clock, {.server_url = flags.server, .token = token,
+                                    .hosts_resolve = flags.hosts_resolve});
   unsetenv("TRAINYARD_AGENT_TOKEN");  // the training program must not see it
   ConfiguredObjectStoreOpener opener(S3OptionsFromEnvironment(ProcessEnvironment()));
-  SystemClock clock;
   RealSleeper sleeper;
   AgentRunnerOptions options;
   options.ml_root = flags.ml_root;
@@ -42,7 +45,7 @@ int RunAgent(const AgentFlags& flags) {
   options.environment.master_addr = flags.hosts_resolve ? "algo-1" : "127.0.0.1";
   options.environment.num_cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.environment.inherited = InheritedEnvironment();
-  AgentRunner runner(AgentRunnerDeps{**transport, opener, clock, sleeper}, options);
+  AgentRunner runner(AgentRunnerDeps{**transport, opener, clock, sleeper, &health}, options);
   Status status = runner.Run();
   if (!status.ok()) {
     LogError("agent " + flags.job + "/" + flags.host + ": " + status.error().ToString());

@@ -148,6 +148,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerConfig config) {
   run_options.max_log_bytes = config.max_log_bytes_per_job;
   run_options.checkpoint_keep_last = config.checkpoint_keep_last;
   run_options.checkpoint_flush_timeout_seconds = config.checkpoint_flush_timeout_seconds;
+  run_options.health = config.health;
+  run_options.max_restarts = config.max_restarts;
+  run_options.restart_grace_seconds = config.restart_grace_seconds;
+  run_options.hang_timeout_ms = config.hang_timeout_ms;
   impl->controller = std::make_unique<JobController>(
       JobRunDeps{*impl->store, *impl->logs, *impl->backend, *impl->packer, impl->clock, impl->ids},
       run_options);

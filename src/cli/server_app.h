@@ -16,6 +16,7 @@
 #include "api/sigv4.h"
 #include "backend/local_backend.h"
 #include "common/result.h"
+#include "model/health_report.h"
 
 namespace trainyard {
 
@@ -30,7 +31,7 @@ struct ServerConfig {
   std::string agent_binary;              // the executable agents run (default: DefaultAgentBinary())
   std::map<std::string, std::string> images;  // TrainingImage name -> directory
   int grace_period_seconds = 120;        // SIGTERM to SIGKILL on stop and failure
-  int64_t heartbeat_timeout_ms = 3000;   // an agent silent this long is lost
+  int64_t heartbeat_timeout_ms = 2500;   // an agent silent this long is lost
   bool use_namespaces = true;            // per-instance mount/UTS namespaces when root
   // kBridge (root and namespaces only): a network namespace per instance on
   // the bridge `instance_bridge`; the server then also listens on the
@@ -44,6 +45,11 @@ struct ServerConfig {
   std::map<std::string, std::string> object_store_environment;
   int checkpoint_keep_last = 10;               // sync points kept per instance
   int checkpoint_flush_timeout_seconds = 600;  // a final flush waits this long for the store
+  // Health checks and automatic restarts (controller/fault_policy.h).
+  HealthSettings health;                 // what every agent checks, and how often
+  int max_restarts = 10;                 // automatic restarts per job, then Failed
+  int restart_grace_seconds = 10;        // SIGTERM to SIGKILL when stopping for a restart
+  int64_t hang_timeout_ms = 0;           // no output for this long while training is a hang (0: off)
 };
 
 class ServerApp {

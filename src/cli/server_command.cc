@@ -1,5 +1,6 @@
 // `trainyard server`: runs the control plane until SIGINT/SIGTERM.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +23,7 @@ struct ServerFlags {
   int threads = 16;
   std::vector<std::string> images;
   int grace_period = 120;
-  int64_t heartbeat_timeout_ms = 3000;
+  int64_t heartbeat_timeout_ms = 2500;
   bool no_namespaces = false;
   std::string instance_network = "host";
   BridgeNetworkOptions instance_bridge;
@@ -30,7 +31,51 @@ struct ServerFlags {
   std::string s3_endpoint_url, s3_region, s3_addressing_style, s3_credentials_file;
   int checkpoint_keep_last = 10;
   int checkpoint_flush_timeout = 600;
+  // Health checks and restarts.
+  std::vector<std::string> health_programs;
+  int health_interval = 30;
+  int health_timeout = 10;
+  int64_t min_free_disk_mib = 256;
+  int64_t min_available_memory_mib = 256;
+  bool no_node_checks = false;
+  bool no_collective_check = false;
+  int64_t collective_check_mib = 4;
+  int collective_check_timeout = 15;
+  int max_restarts = 10;
+  int restart_grace = 10;
+  int hang_timeout = 0;
 };
+
+// Check programs are the operator's: absolute paths of executables, checked
+// once here so that a typo fails the server's start, not every job.
+Status AddHealthSettings(const ServerFlags& flags, ServerConfig& config) {
+  HealthSettings& health = config.health;
+  for (const std::string& program : flags.health_programs) {
+    if (program.empty() || program[0] != '/' || access(program.c_str(), X_OK) != 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--health-check-program takes the absolute path of an executable, got " + program);
+    }
+    health.programs.push_back(program);
+  }
+  if (flags.health_interval < 0 || flags.health_timeout < 1 || flags.max_restarts < 0 || flags.restart_grace < 0 ||
+      flags.hang_timeout < 0 || flags.collective_check_mib < 1 || flags.collective_check_timeout < 1 ||
+      flags.min_free_disk_mib < 0 || flags.min_available_memory_mib < 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "health and restart settings must be positive (intervals and limits may be 0)");
+  }
+  health.node_checks = !flags.no_node_checks;
+  health.interval_ms = flags.health_interval * 1000;
+  health.program_timeout_ms = flags.health_timeout * 1000;
+  health.min_free_disk_bytes = flags.min_free_disk_mib << 20;
+  health.min_available_memory_bytes = flags.min_available_memory_mib << 20;
+  health.collective_check = !flags.no_collective_check;
+  health.collective_bytes = flags.collective_check_mib << 20;
+  health.collective_timeout_ms = flags.collective_check_timeout * 1000;
+  config.max_restarts = flags.max_restarts;
+  config.restart_grace_seconds = flags.restart_grace;
+  config.hang_timeout_ms = static_cast<int64_t>(flags.hang_timeout) * 1000;
+  return Ok();
+}
 
 // The object store settings become the standard AWS variables that the
 // server's and the agents' S3 clients read.
@@ -87,6 +132,7 @@ Result<ServerConfig> ConfigFrom(const ServerFlags& flags) {
   config.checkpoint_keep_last = flags.checkpoint_keep_last;
   config.checkpoint_flush_timeout_seconds = flags.checkpoint_flush_timeout;
   TY_RETURN_IF_ERROR(AddObjectStoreEnvironment(flags, config));
+  TY_RETURN_IF_ERROR(AddHealthSettings(flags, config));
   for (const std::string& image : flags.images) {
     size_t eq = image.find('=');
     if (eq == std::string::npos || eq == 0 || image.size() <= eq + 1 || image[eq + 1] != '/') {
@@ -188,6 +234,39 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--instance-subnet", flags->instance_bridge.subnet,
                   "IPv4 subnet of the bridge: it takes the first address, instances the others")
       ->capture_default_str();
+  cmd->add_option("--health-check-program", flags->health_programs,
+                  "An executable every instance runs as a health check (exit 0: healthy; else its output "
+                  "is the reason); repeatable")
+      ->group("Health checks and restarts");
+  cmd->add_option("--health-check-interval-seconds", flags->health_interval,
+                  "How often instances rerun their node checks while training (0: only before)")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--health-check-timeout-seconds", flags->health_timeout, "Time limit of one check program")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--min-free-disk-mib", flags->min_free_disk_mib,
+                  "Free space /opt/ml and the checkpoint directory need")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--min-available-memory-mib", flags->min_available_memory_mib, "MemAvailable an instance needs")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_flag("--no-node-checks", flags->no_node_checks, "Skip the GPU, disk, memory and program checks")
+      ->group("Health checks and restarts");
+  cmd->add_flag("--no-collective-check", flags->no_collective_check,
+                "Skip the Gloo allreduce across instances before training")
+      ->group("Health checks and restarts");
+  cmd->add_option("--collective-check-mib", flags->collective_check_mib, "Allreduce size of the collective check")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--collective-check-timeout-seconds", flags->collective_check_timeout,
+                  "How long the collective check waits for a peer")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--max-restarts", flags->max_restarts,
+                  "Automatic restarts per job after platform faults, then Failed")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--restart-grace-seconds", flags->restart_grace,
+                  "SIGTERM to SIGKILL for the healthy instances when restarting")
+      ->capture_default_str()->group("Health checks and restarts");
+  cmd->add_option("--hang-timeout-seconds", flags->hang_timeout,
+                  "No log line or metric for this long while training is a hang: restart (0: off)")
+      ->capture_default_str()->group("Health checks and restarts");
   cmd->callback([flags, exit_code] { *exit_code = RunServer(*flags); });
 }
 
