@@ -111,6 +111,7 @@ Status JobRun::Setup(std::unique_lock<std::mutex>& lock) {
   attempt_ = static_cast<int>(GetInt(job_.details, "attempt").value_or(1));
   restarts_ = job_.details.value("restarts", Json::array());
   retired_billable_ms_ = GetInt(job_.details, "retired_billable_ms").value_or(0);
+  restarts_before_retry_ = static_cast<int>(GetInt(job_.details, "restarts_before_retry").value_or(0));
   int64_t now_mono = deps_.clock.MonotonicMs();
   for (const Json& r : recorded) {
     auto state = std::make_unique<InstanceState>();
@@ -243,6 +244,7 @@ Status JobRun::UpdateDetails() {
     job.details["attempt"] = attempt_;
     job.details["restarts"] = restarts_;
     job.details["retired_billable_ms"] = retired_billable_ms_;
+    job.details["restarts_before_retry"] = restarts_before_retry_;
     if (!checkpoints.empty()) job.details["checkpoints"] = checkpoints;
     return Ok();
   });
@@ -354,12 +356,18 @@ void JobRun::DecideOutcome() {
       (void)Apply(JobEventKind::kTrainingStarted);
       NoteResumed();
     }
-    FaultPlan plan = DecideFault(Picture(), {options_.max_restarts, options_.correlation_window_ms, options_.settle_ms});
+    FaultPicture picture = Picture();
+    picture.restarts_so_far -= restarts_before_retry_;  // each retry gets the full restart budget
+    FaultPlan plan = DecideFault(picture, {options_.max_restarts, options_.correlation_window_ms, options_.settle_ms});
     if (plan.decision == FaultDecision::kRestart) {
       BeginRestart(plan);
       return;
     }
     if (plan.decision == FaultDecision::kGiveUp) {
+      if (RetriesLeft() > 0) {
+        BeginRetry(plan.failure);
+        return;
+      }
       (void)Apply(JobEventKind::kInternalError, plan.failure);
     } else if (plan.decision == FaultDecision::kUserError) {
       (void)Apply(JobEventKind::kAlgorithmFailed, plan.failure);
@@ -370,6 +378,10 @@ void JobRun::DecideOutcome() {
       bool internal = reason.substr(0, kInternal.size()) == kInternal;
       if (internal) reason.remove_prefix(kInternal.size());
       else if (reason.substr(0, kClient.size()) == kClient) reason.remove_prefix(kClient.size());
+      if (internal && RetriesLeft() > 0) {
+        BeginRetry(std::string(reason));
+        return;
+      }
       (void)Apply(internal ? JobEventKind::kInternalError : JobEventKind::kClientError, std::string(reason));
     }
     if (IsTerminal(job_.state.status)) {

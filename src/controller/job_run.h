@@ -24,6 +24,11 @@
 // Training follow as for the first attempt. Each restart is recorded in the
 // job's details ("restarts": cause, replaced, detection latency, time to
 // resume, instance-seconds spent) and billing counts every instance-second.
+//
+// RetryStrategy.MaximumRetryAttempts: where the job would fail with an
+// InternalServerError (the restart limit reached, an agent's internal error),
+// it is retried instead: a Retrying transition (SecondaryStatus Starting),
+// every instance replaced, and a fresh budget of automatic restarts.
 // Every change is written to the JobStore through the job state machine.
 // After a server restart a run adopts the instances recorded in the job's
 // details and carries on.
@@ -124,6 +129,8 @@ class JobRun {
   void DetectHang();
   FaultPicture Picture() const;
   void BeginRestart(const FaultPlan& plan);
+  int RetriesLeft() const;  // RetryStrategy.MaximumRetryAttempts not yet used
+  void BeginRetry(const std::string& reason);
   void ContinueRestart(std::unique_lock<std::mutex>& lock);
   void EscalateStuckRestarts();
   void NoteResumed();
@@ -161,6 +168,7 @@ class JobRun {
   int64_t last_progress_mono_ms_ = 0;     // last log line or metric of this attempt
   bool hang_noted_ = false;
   bool collective_judged_ = false;        // this attempt's collective check has a verdict
+  int restarts_before_retry_ = 0;         // restart_count when the current RetryStrategy try began
   Phase phase_ = Phase::kLaunching;
   bool stop_requested_ = false;
   bool shutdown_ = false;

@@ -161,6 +161,46 @@ void JobRun::BeginRestart(const FaultPlan& plan) {
   wake_.notify_all();
 }
 
+int JobRun::RetriesLeft() const {
+  const Json& strategy = job_.request.value("RetryStrategy", Json::object());
+  int64_t allowed = GetInt(strategy, "MaximumRetryAttempts").value_or(0);
+  return static_cast<int>(std::max<int64_t>(0, allowed - job_.state.retry_count));
+}
+
+// RetryStrategy: the whole job again, on new instances everywhere.
+void JobRun::BeginRetry(const std::string& reason) {
+  const Json& strategy = job_.request.value("RetryStrategy", Json::object());
+  const int64_t allowed = GetInt(strategy, "MaximumRetryAttempts").value_or(0);
+  std::string message = "Retrying the training job (retry " + std::to_string(job_.state.retry_count + 1) + " of " +
+                        std::to_string(allowed) + ") after an internal error: " + reason;
+  LogWarning("job " + name_ + ": " + message);
+  if (Status applied = Apply(JobEventKind::kRetrying, message); !applied.ok()) {
+    LogError("job " + name_ + ": " + applied.error().ToString());
+    return;
+  }
+  const EpochMs now = deps_.clock.NowMs();
+  ++attempt_;
+  master_port_ = PickFreePort();
+  events_.clear();
+  hang_noted_ = collective_judged_ = false;
+  last_progress_mono_ms_ = 0;
+  restarts_before_retry_ = job_.state.restart_count;
+  for (auto& [host, s] : instances_) {
+    if (s->instance) s->instance->Kill();
+    if (!s->ended_at) s->ended_at = now;
+    retired_billable_ms_ += std::max<int64_t>(0, s->ended_at - s->launched_at);
+    auto fresh = std::make_unique<InstanceState>();
+    fresh->host = host;
+    fresh->needs_launch = true;
+    fresh->acked_seq = s->acked_seq;
+    s = std::move(fresh);
+  }
+  restart_mono_ms_ = 0;
+  phase_ = Phase::kRestarting;
+  (void)UpdateDetails();
+  wake_.notify_all();
+}
+
 // Launches the replacements, then lets the attempt start like the first.
 void JobRun::ContinueRestart(std::unique_lock<std::mutex>& lock) {
   for (auto& [host, s] : instances_) {
@@ -175,7 +215,8 @@ void JobRun::ContinueRestart(std::unique_lock<std::mutex>& lock) {
     }
     if (phase_ != Phase::kRestarting) return;  // stopped meanwhile
   }
-  (void)Apply(JobEventKind::kLaunchingInstances);
+  // After a retry the job is Starting already, with the retry's message.
+  if (job_.state.secondary == SecondaryStatus::kRestarting) (void)Apply(JobEventKind::kLaunchingInstances);
   (void)UpdateDetails();
   phase_ = Phase::kRunning;
 }

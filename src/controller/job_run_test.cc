@@ -341,6 +341,30 @@ TEST_F(JobRunTest, TheCollectiveCheckReplacesTheInstanceItPointsAt) {
   ASSERT_TRUE(WaitFor([&] { return backend_.Launches("algo-2") == 2; }));
 }
 
+TEST_F(JobRunTest, RetryStrategyRetriesTheWholeJobOnNewInstances) {
+  options_.max_restarts = 0;
+  CreateJob(2, {{"RetryStrategy", {{"MaximumRetryAttempts", 1}}}});
+  StartTraining(2);
+  backend_.EndAgent("algo-2", 137);
+  ASSERT_TRUE(WaitFor([&] { return backend_.Launches("algo-1") == 2 && backend_.Launches("algo-2") == 2; }));
+  TrainingJob job = Job();
+  EXPECT_EQ(job.state.status, TrainingJobStatus::kInProgress);
+  EXPECT_EQ(job.state.retry_count, 1);
+  bool retry_seen = false;
+  for (const StatusTransition& t : job.state.transitions) {
+    if (t.message.rfind("Retrying the training job (retry 1 of 1) after an internal error: the agent of algo-2 died", 0) == 0) {
+      retry_seen = true;
+    }
+  }
+  EXPECT_TRUE(retry_seen);
+  attempt_ = 2;
+  StartTraining(2);
+  backend_.EndAgent("algo-1", 137);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason.rfind("InternalServerError: the agent of algo-1 died", 0), 0u)
+      << Job().state.failure_reason;
+}
+
 TEST_F(JobRunTest, PastTheRestartLimitTheJobFailsWithThePlatformCause) {
   options_.max_restarts = 0;
   CreateJob(1);
