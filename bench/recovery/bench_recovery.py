@@ -11,7 +11,8 @@ resumed and a new checkpoint is durable. For each fault:
   steps lost = the last step rank 0 logged before the restart - the step
                the next attempt resumed from (steps are logged every 10, so
                this undercounts by at most 9)
-Kinds: process (SIGKILL of algo-2's training process), agent (SIGKILL of
+Each fault comes a random 0..--jitter seconds after a checkpoint became
+durable, so that steps lost are not always near zero. Kinds: process (SIGKILL of algo-2's training process), agent (SIGKILL of
 algo-2's agent), network (algo-2's link down; needs root and bridged
 instances). Run with pyenv's python3 (boto3); the server runs the job with
 Debian's torch."""
@@ -19,6 +20,7 @@ Debian's torch."""
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -53,6 +55,7 @@ def run_kind(kind, args, scratch):
     name = f"bench-{kind}"
     checkpoints = os.path.join(scratch, f"ckpt-{kind}")
     results = []
+    rng = random.Random(args.seed)
     try:
         sm = server.boto3()
         request = ddp_request(job_request, name, "file://" + checkpoints, args.steps, args.every)
@@ -62,6 +65,7 @@ def run_kind(kind, args, scratch):
             # Training runs (again) and a checkpoint newer than the last fault is durable.
             floor = max(checkpoint_steps(checkpoints) or [0])
             wait_for(lambda: (checkpoint_steps(checkpoints) or [0])[-1] > floor, 300, "a new durable checkpoint")
+            time.sleep(rng.uniform(0, args.jitter))  # not always just after a checkpoint
             status = sm.describe_training_job(TrainingJobName=name)
             if status["TrainingJobStatus"] != "InProgress":
                 raise RuntimeError(f"{name} ended early: {status.get('FailureReason')}")
@@ -72,8 +76,13 @@ def run_kind(kind, args, scratch):
             else:
                 link = instance(describe_execution(server, name), "algo-2")["NetworkLink"]
                 injected = set_link(link, up=False)
-            record = wait_for(lambda: _restart(server, name, n, resumed=True), 300, f"restart {n + 1} of {name}",
-                              interval=0.1)
+            try:
+                record = wait_for(lambda: _restart(server, name, n, resumed=True), 120,
+                                  f"restart {n + 1} of {name}", interval=0.1)
+            except AssertionError:
+                print(server.trainyard("jobs", "describe", name).stdout, file=sys.stderr)
+                print(server.trainyard("logs", name).stdout[-4000:], file=sys.stderr)
+                raise
             results.append({"fault": n + 1, "kind": kind, "injected": injected,
                             "detection_s": record["FaultTime"] - injected,
                             "overhead_s": record["ResumedTime"] - injected,
@@ -124,6 +133,9 @@ def main():
     parser.add_argument("--every", type=int, default=100, help="checkpoint interval in steps")
     parser.add_argument("--step-delay-ms", type=float, default=2.0)
     parser.add_argument("--restart-grace", type=int, default=5)
+    parser.add_argument("--jitter", type=float, default=1.0,
+                        help="inject each fault a random 0..JITTER s after a new checkpoint is durable")
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="trainyard-bench-recovery-")
