@@ -76,17 +76,20 @@ def run_kind(kind, args, scratch):
             else:
                 link = instance(describe_execution(server, name), "algo-2")["NetworkLink"]
                 injected = set_link(link, up=False)
+            known = len(describe_execution(server, name)["Trainyard"]["Restarts"])
             try:
-                record = wait_for(lambda: _restart(server, name, n, resumed=True), 120,
-                                  f"restart {n + 1} of {name}", interval=0.1)
+                # The first restart after the fault noticed it; training is back once the newest has resumed.
+                records = wait_for(lambda: _restarts_since(server, name, known), 120,
+                                   f"the restart after fault {n + 1} of {name}", interval=0.1)
             except AssertionError:
                 print(server.trainyard("jobs", "describe", name).stdout, file=sys.stderr)
                 print(server.trainyard("logs", name).stdout[-4000:], file=sys.stderr)
                 raise
             results.append({"fault": n + 1, "kind": kind, "injected": injected,
-                            "detection_s": record["FaultTime"] - injected,
-                            "overhead_s": record["ResumedTime"] - injected,
-                            "cause": record["Cause"], "replaced": record["Replaced"]})
+                            "detection_s": records[0]["FaultTime"] - injected,
+                            "overhead_s": records[-1]["ResumedTime"] - injected,
+                            "restarts": len(records),
+                            "cause": records[0]["Cause"], "replaced": records[0]["Replaced"]})
             print(f"  {kind} #{n + 1}: detected {results[-1]['detection_s']:.3f} s, "
                   f"training again {results[-1]['overhead_s']:.3f} s after the fault", flush=True)
         sm.stop_training_job(TrainingJobName=name)
@@ -101,11 +104,64 @@ def run_kind(kind, args, scratch):
     return results
 
 
-def _restart(server, name, n, resumed):
-    restarts = describe_execution(server, name)["Trainyard"]["Restarts"]
-    if len(restarts) > n and (not resumed or "ResumedTime" in restarts[n]):
-        return restarts[n]
-    return None
+def run_loop(args, scratch):
+    """The peer: restart_loop.py (a hand-written restart loop) under the same process kills."""
+    import signal
+    import subprocess
+    checkpoints = os.path.join(scratch, "ckpt-loop")
+    os.makedirs(checkpoints, exist_ok=True)
+    events_path = os.path.join(scratch, "loop-events.jsonl")
+    output_path = os.path.join(scratch, "loop-output.log")
+    rng = random.Random(args.seed)
+    with open(output_path, "w") as output:
+        loop = subprocess.Popen([sys.executable, os.path.join(HERE, "restart_loop.py"), "--checkpoint-dir", checkpoints,
+                                 "--events", events_path, "--steps", str(args.steps), "--checkpoint-every",
+                                 str(args.every), "--step-delay-ms", str(args.step_delay_ms)],
+                                stdout=output, stderr=subprocess.STDOUT)
+
+    def events():
+        with open(events_path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def loop_steps():
+        steps = []
+        for name in os.listdir(checkpoints):
+            m = re.match(r"checkpoint-(\d+)\.pt$", name)
+            if m:
+                steps.append(int(m.group(1)))
+        return sorted(steps)
+
+    results = []
+    try:
+        wait_for(lambda: os.path.exists(events_path), 60, "the restart loop")
+        for n in range(args.faults):
+            floor = (loop_steps() or [0])[-1]
+            wait_for(lambda: (loop_steps() or [0])[-1] > floor, 300, "a new checkpoint")
+            time.sleep(rng.uniform(0, args.jitter))
+            victim = [e for e in events() if e["event"] == "started" and e["rank"] == 1][-1]["pid"]
+            injected = time.time()
+            os.kill(victim, signal.SIGKILL)
+            seen = wait_for(lambda: [e for e in events() if e["time"] > injected and e["event"] == "started"
+                                     and e["rank"] == 1], 120, "the loop's restart")
+            exits = [e for e in events() if e["time"] > injected and e["event"] == "exit" and e["pid"] == victim]
+            results.append({"fault": n + 1, "kind": "loop-process", "injected": injected,
+                            "detection_s": exits[0]["time"] - injected, "overhead_s": seen[0]["time"] - injected})
+            print(f"  loop-process #{n + 1}: detected {results[-1]['detection_s']:.3f} s, "
+                  f"training again {results[-1]['overhead_s']:.3f} s after the fault", flush=True)
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        loop.wait(timeout=60)
+    with open(output_path) as f:
+        resumes = logged_steps(f.read())
+    for r, (last_step, resumed) in zip(results, resumes):
+        r["steps_lost"] = max(0, last_step - resumed)
+    return results
+
+
+def _restarts_since(server, name, known):
+    """The restart records after the first `known`, once the newest has resumed training."""
+    records = describe_execution(server, name)["Trainyard"]["Restarts"][known:]
+    return records if records and "ResumedTime" in records[-1] else None
 
 
 def summarize(results):
@@ -121,6 +177,7 @@ def summarize(results):
             "overhead_p99_s": percentile([r["overhead_s"] for r in rs], 99),
             "steps_lost_max": max(lost) if lost else None,
             "steps_lost_median": statistics.median(lost) if lost else None,
+            "restarts_per_fault_max": max(r.get("restarts", 1) for r in rs),
         }
     return summary
 
@@ -128,7 +185,8 @@ def summarize(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--faults", type=int, default=20, help="faults of each kind")
-    parser.add_argument("--kinds", default="process,agent,network")
+    parser.add_argument("--kinds", default="process,agent,network,loop-process",
+                        help="loop-process: the peer, a hand-written restart loop, under the same process kills")
     parser.add_argument("--steps", type=int, default=1_000_000, help="the job's steps (it is stopped at the end)")
     parser.add_argument("--every", type=int, default=100, help="checkpoint interval in steps")
     parser.add_argument("--step-delay-ms", type=float, default=2.0)
@@ -146,7 +204,7 @@ def main():
                 print("network: skipped (needs root for network namespaces)")
                 continue
             print(f"{kind}: {args.faults} faults", flush=True)
-            results += run_kind(kind, args, scratch)
+            results += run_loop(args, scratch) if kind == "loop-process" else run_kind(kind, args, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     summary = summarize(results)
@@ -160,6 +218,11 @@ def main():
     for kind, s in summary.items():
         print(f"{kind:<8} {s['faults']:>6} {s['detection_p50_s']:>10.3f}s {s['detection_p99_s']:>6.3f}s "
               f"{s['overhead_p50_s']:>11.3f}s {s['overhead_p99_s']:>6.3f}s {str(s['steps_lost_max']):>15}")
+    if "process" in summary and "loop-process" in summary:
+        ours, loop = summary["process"], summary["loop-process"]
+        print(f"\nkilled training process, trainyard / hand-written restart loop: detection p50 "
+              f"{ours['detection_p50_s'] / loop['detection_p50_s']:.1f}x, restart p50 "
+              f"{ours['overhead_p50_s'] / loop['overhead_p50_s']:.1f}x")
     print(f"\nwritten to {out}")
 
 

@@ -117,8 +117,12 @@ void JobRun::BeginRestart(const FaultPlan& plan) {
   const int64_t now_mono = deps_.clock.MonotonicMs();
   const EpochMs now = deps_.clock.NowMs();
   const FaultEvent& root = *plan.root;
-  int64_t last_heard = now_mono;
-  if (InstanceState* s = Find(root.host)) last_heard = std::min(last_heard, s->last_report_ms);
+  // Detection latency: from the root instance's last report (or its launch,
+  // if it never reported) to the server noticing the fault.
+  int64_t last_heard = root.at_ms;
+  if (InstanceState* s = Find(root.host)) {
+    last_heard = std::min(last_heard, s->last_report_ms > 0 ? s->last_report_ms : s->launched_mono_ms);
+  }
   Json record = {{"Attempt", attempt_ + 1},
                  {"Cause", plan.cause},
                  {"Kind", std::string(ToString(root.kind))},
