@@ -31,8 +31,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
 
-from faults import (DDP, can_bridge, checkpoint_steps, ddp_request, describe_execution, instance,  # noqa: E402
-                    kill_agent, kill_training, logged_steps, set_link, wait_for)
+from faults import (DDP, bridge_flags, can_bridge, checkpoint_steps, ddp_request, describe_execution,  # noqa: E402
+                    instance, kill_agent, kill_training, logged_steps, new_bridge, remove_bridge, set_link,
+                    wait_for)
 from harness import Server, job_request  # noqa: E402
 
 
@@ -49,8 +50,10 @@ def run_kind(kind, args, scratch):
     network = "bridge" if kind == "network" else "host"
     server_args = ["--image", "pytorch-ddp=" + DDP, "--max-restarts", str(args.faults + 5),
                    "--restart-grace-seconds", str(args.restart_grace)]
-    if network == "bridge":
-        server_args += ["--instance-network", "bridge"]
+    bridge = None
+    if network == "bridge":  # a bridge of its own, removed at the end
+        bridge, subnet = new_bridge("tybench")
+        server_args += bridge_flags(bridge, subnet)
     server = Server(extra_args=server_args).start()
     name = f"bench-{kind}"
     checkpoints = os.path.join(scratch, f"ckpt-{kind}")
@@ -101,6 +104,8 @@ def run_kind(kind, args, scratch):
             r["steps_lost"] = max(0, last_step - resumed)
     finally:
         server.cleanup()
+        if bridge:
+            remove_bridge(bridge)
     return results
 
 

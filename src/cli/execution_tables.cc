@@ -77,10 +77,13 @@ void PrintRestarts(const Json& execution, int64_t billable_seconds) {
     rows.push_back({std::to_string(GetInt(r, "Attempt").value_or(0) - 1), FormatTime(Seconds(r, "FaultTime")),
                     GetString(r, "Cause"), Joined(r.value("Replaced", Json::array())),
                     Millis(r, "DetectionLatencyMs"), Millis(r, "TimeToResumeMs"),
-                    GetString(r, "RestoredSyncPoint").empty() ? "-" : GetString(r, "RestoredSyncPoint")});
+                    GetString(r, "RestoredSyncPoint").empty() ? "-" : GetString(r, "RestoredSyncPoint"),
+                    Millis(r, "WorkLostMs")});
   }
   std::printf("\nAutomatic restarts:\n%s",
-              RenderTable({"#", "FAULT", "CAUSE", "REPLACED", "DETECTED AFTER", "RESUMED AFTER", "RESUMED FROM"}, rows)
+              RenderTable({"#", "FAULT", "CAUSE", "REPLACED", "DETECTED AFTER", "RESUMED AFTER", "RESUMED FROM",
+                           "WORK LOST"},
+                          rows)
                   .c_str());
   const int64_t spent = GetInt(execution, "RestartInstanceSeconds").value_or(0);
   std::printf("Restarts cost %s of instance time (fault to training again, all instances)", FormatDuration(spent).c_str());

@@ -16,7 +16,8 @@
 //             "Restarts": [{"Attempt", "Cause", "Kind", "Host", "Replaced": [...],
 //                           "Related": [...], "FaultTime", "DetectionLatencyMs",
 //                           "ResumedTime", "TimeToResumeMs", "InstanceSeconds",
-//                           "RestoredSyncPoint"}],
+//                           "RestoredSyncPoint", "WorkLostMs" (training time
+//                           between that sync point and the fault)}],
 //             "RestartInstanceSeconds": instance-seconds spent between faults
 //                                       and training again (all restarts)}
 // Times are epoch seconds (fractional) like SageMaker's. Unknown jobs get

@@ -2,6 +2,7 @@
 // policy in fault_policy.h), and carrying out a restart. See job_run.h.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "common/log.h"
 #include "controller/collective_verdict.h"
@@ -250,7 +251,12 @@ void JobRun::NoteResumed() {
   record["InstanceSeconds"] = std::llround(to_resume * GetInt(record, "InstanceCount").value_or(1) / 1000.0);
   for (const auto& [host, s] : instances_) {
     if (s->checkpoint && !s->checkpoint->restored_point.empty()) {
-      record["RestoredSyncPoint"] = s->checkpoint->restored_point;
+      // A sync point's id starts with its epoch ms: the work since then was lost.
+      const std::string& point = s->checkpoint->restored_point;
+      record["RestoredSyncPoint"] = point;
+      const int64_t point_ms = std::strtoll(point.c_str(), nullptr, 10);
+      const int64_t fault_ms = GetInt(record, "FaultTime").value_or(0);
+      if (point_ms > 0 && fault_ms >= point_ms) record["WorkLostMs"] = fault_ms - point_ms;
       break;
     }
   }

@@ -87,6 +87,31 @@ def can_bridge():
     return os.geteuid() == 0 and subprocess.run(["ip", "netns", "list"], capture_output=True).returncode == 0
 
 
+def ip(*args):
+    return subprocess.run(["ip", *args], capture_output=True, text=True)
+
+
+def new_bridge(prefix="tye2e"):
+    """A bridge name and /24 of its own (one server per bridge: each hands out its addresses)."""
+    suffix = os.urandom(3).hex()
+    return prefix + suffix, f"10.251.{int(suffix[:2], 16)}"
+
+
+def bridge_flags(bridge, subnet):
+    return ["--instance-network", "bridge", "--instance-bridge", bridge, "--instance-subnet", subnet + ".0/24"]
+
+
+def remove_bridge(bridge):
+    """Deletes the bridge and whatever a test left on it (links, their namespaces)."""
+    for line in ip("-o", "link", "show", "master", bridge).stdout.splitlines():
+        if not line.strip():
+            continue
+        link = line.split(":")[1].strip().split("@")[0]
+        ip("link", "del", link)
+        ip("netns", "del", "ty-" + link[2:])
+    ip("link", "del", bridge)
+
+
 def checkpoint_steps(checkpoint_dir):
     """Steps of the checkpoint files in the newest durable sync point of a file:// store."""
     points = sorted(glob.glob(os.path.join(checkpoint_dir, ".trainyard", "points", "*.json")))

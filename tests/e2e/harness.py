@@ -65,10 +65,25 @@ class Server:
                         agents.add(int(pid))
             except OSError:
                 pass
+        # Bridged agents' namespaces go too (the server would have removed them).
+        namespaces = set()
+        for pid in agents:
+            try:
+                namespaces.add(os.stat(f"/proc/{pid}/ns/net").st_ino)
+            except OSError:
+                pass
+        namespaces.discard(os.stat("/proc/self/ns/net").st_ino)
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 if os.getsid(int(pid)) in agents:
                     os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+        netns_dir = "/var/run/netns"
+        for name in (os.listdir(netns_dir) if namespaces and os.path.isdir(netns_dir) else []):
+            try:
+                if os.stat(os.path.join(netns_dir, name)).st_ino in namespaces:
+                    subprocess.run(["ip", "netns", "del", name], capture_output=True)
             except OSError:
                 pass
 

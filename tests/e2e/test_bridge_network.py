@@ -11,15 +11,12 @@ import tempfile
 import time
 import unittest
 
+from faults import bridge_flags, ip, new_bridge, remove_bridge
 from harness import SLEEPER_IMAGE, Server, job_request, wait_for_status
 
 REPO = os.environ.get("TRAINYARD_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HELLO = os.path.join(REPO, "examples", "hello")
 TERMINAL = ("Completed", "Failed", "Stopped")
-
-
-def ip(*args):
-    return subprocess.run(["ip", *args], capture_output=True, text=True)
 
 
 def agent_pid(job, host):
@@ -48,24 +45,8 @@ def bridge_ports(bridge):
     return [line for line in ip("-o", "link", "show", "master", bridge).stdout.splitlines() if line.strip()]
 
 
-def new_bridge():
-    """A bridge name and /24 of its own (one server per bridge: each hands out its addresses)."""
-    suffix = os.urandom(3).hex()
-    return "tye2e" + suffix, f"10.251.{int(suffix[:2], 16)}"
-
-
 def bridge_args(bridge, subnet):
-    return ["--image", "hello=" + HELLO, "--instance-network", "bridge", "--instance-bridge", bridge,
-            "--instance-subnet", subnet + ".0/24"]
-
-
-def remove_bridge(bridge):
-    """Deletes the bridge and whatever a failed test left on it."""
-    for line in bridge_ports(bridge):
-        link = line.split(":")[1].strip().split("@")[0]
-        ip("link", "del", link)
-        ip("netns", "del", "ty-" + link[2:])
-    ip("link", "del", bridge)
+    return ["--image", "hello=" + HELLO] + bridge_flags(bridge, subnet)
 
 
 @unittest.skipUnless(os.geteuid() == 0 and shutil.which("ip"), "needs root and iproute2's ip")

@@ -19,8 +19,8 @@ import time
 import unittest
 import uuid
 
-from faults import (DDP, can_bridge, checkpoint_steps, ddp_request, describe_execution, instance, kill_agent,
-                    kill_training, set_link, wait_for)
+from faults import (DDP, bridge_flags, can_bridge, checkpoint_steps, ddp_request, describe_execution, instance,
+                    kill_agent, kill_training, new_bridge, remove_bridge, set_link, wait_for)
 from harness import Server, job_request, wait_for_status
 
 STEPS = 1500
@@ -56,8 +56,10 @@ class RecoveryTest(unittest.TestCase):
     def start_server(self, *extra, network="host"):
         args = ["--image", "pytorch-ddp=" + DDP, "--health-check-program", self.check,
                 "--health-check-interval-seconds", "1", "--restart-grace-seconds", "5"]
-        if network != "host":
-            args += ["--instance-network", network]
+        if network == "bridge":  # a bridge of its own: one server per bridge
+            bridge, subnet = new_bridge("tyrec")
+            self.addCleanup(remove_bridge, bridge)
+            args += bridge_flags(bridge, subnet)
         server = Server(extra_args=args + list(extra)).start()
         self.addCleanup(server.cleanup)
         return server
