@@ -36,8 +36,7 @@ def main():
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--checkpoint-dir", required=True)
     parser.add_argument("--events", required=True)
-    parser.add_argument("train_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
+    args, train_args = parser.parse_known_args()  # the rest goes to train.py
     hosts = [f"algo-{r + 1}" for r in range(args.ranks)]
     events = open(args.events, "a", buffering=1)
     running = {}
@@ -53,7 +52,7 @@ def main():
                        MASTER_PORT=str(port), SM_CHECKPOINT_DIR=args.checkpoint_dir,
                        SM_MODEL_DIR=os.path.join(args.checkpoint_dir, "..", f"model-{host}"),
                        SM_INPUT_CONFIG_DIR="/nonexistent")
-            proc = subprocess.Popen(["/usr/bin/python3", TRAIN] + args.train_args, env=env,
+            proc = subprocess.Popen(["/usr/bin/python3", TRAIN] + train_args, env=env,
                                     stdout=sys.stdout, stderr=sys.stderr)
             running[proc.pid] = (rank, proc)
             log(event="started", rank=rank, pid=proc.pid)
