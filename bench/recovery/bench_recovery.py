@@ -69,6 +69,7 @@ def run_kind(kind, args, scratch):
             floor = max(checkpoint_steps(checkpoints) or [0])
             wait_for(lambda: (checkpoint_steps(checkpoints) or [0])[-1] > floor, 300, "a new durable checkpoint")
             time.sleep(rng.uniform(0, args.jitter))  # not always just after a checkpoint
+            known = len(describe_execution(server, name)["Trainyard"]["Restarts"])
             status = sm.describe_training_job(TrainingJobName=name)
             if status["TrainingJobStatus"] != "InProgress":
                 raise RuntimeError(f"{name} ended early: {status.get('FailureReason')}")
@@ -79,7 +80,6 @@ def run_kind(kind, args, scratch):
             else:
                 link = instance(describe_execution(server, name), "algo-2")["NetworkLink"]
                 injected = set_link(link, up=False)
-            known = len(describe_execution(server, name)["Trainyard"]["Restarts"])
             try:
                 # The first restart after the fault noticed it; training is back once the newest has resumed.
                 records = wait_for(lambda: _restarts_since(server, name, known), 120,
