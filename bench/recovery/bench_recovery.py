@@ -95,6 +95,9 @@ def run_kind(kind, args, scratch):
                             "cause": records[0]["Cause"], "replaced": records[0]["Replaced"]})
             print(f"  {kind} #{n + 1}: detected {results[-1]['detection_s']:.3f} s, "
                   f"training again {results[-1]['overhead_s']:.3f} s after the fault", flush=True)
+        # The last resume is logged once torch has loaded; then the job can go.
+        wait_for(lambda: len(logged_steps(server.trainyard("logs", name, "--instance", "algo-1").stdout))
+                 >= args.faults, 120, "the last resume in the log", interval=0.5)
         sm.stop_training_job(TrainingJobName=name)
         wait_for(lambda: sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] != "Stopping", 120,
                  "the stop")
@@ -153,6 +156,8 @@ def run_loop(args, scratch):
                             "detection_s": exits[0]["time"] - injected, "overhead_s": seen[0]["time"] - injected})
             print(f"  loop-process #{n + 1}: detected {results[-1]['detection_s']:.3f} s, "
                   f"training again {results[-1]['overhead_s']:.3f} s after the fault", flush=True)
+        wait_for(lambda: len(logged_steps(_read_text(output_path))) >= args.faults, 120,
+                 "the loop's last resume (logged once torch has loaded)", interval=0.5)
     finally:
         loop.send_signal(signal.SIGTERM)
         loop.wait(timeout=60)
@@ -161,6 +166,11 @@ def run_loop(args, scratch):
     for r, (last_step, resumed) in zip(results, resumes):
         r["steps_lost"] = max(0, last_step - resumed)
     return results
+
+
+def _read_text(path):
+    with open(path) as f:
+        return f.read()
 
 
 def _restarts_since(server, name, known):

@@ -257,6 +257,7 @@ void JobRun::RecordBilling() {
   EpochMs now = deps_.clock.NowMs();
   int64_t billable_ms = retired_billable_ms_;
   for (const auto& [host, s] : instances_) {
+    if (s->launched_at == 0) continue;  // a replacement that never started
     if (!s->ended_at) s->ended_at = now;
     billable_ms += std::max<int64_t>(0, s->ended_at - s->launched_at);
   }

@@ -153,7 +153,7 @@ void JobRun::BeginRestart(const FaultPlan& plan) {
     InstanceState& s = *instances_[host];
     if (s.instance) s.instance->Kill();
     if (!s.ended_at) s.ended_at = now;
-    retired_billable_ms_ += std::max<int64_t>(0, s.ended_at - s.launched_at);
+    if (s.launched_at > 0) retired_billable_ms_ += std::max<int64_t>(0, s.ended_at - s.launched_at);
     auto fresh = std::make_unique<InstanceState>();
     fresh->host = host;
     fresh->needs_launch = true;
@@ -193,7 +193,7 @@ void JobRun::BeginRetry(const std::string& reason) {
   for (auto& [host, s] : instances_) {
     if (s->instance) s->instance->Kill();
     if (!s->ended_at) s->ended_at = now;
-    retired_billable_ms_ += std::max<int64_t>(0, s->ended_at - s->launched_at);
+    if (s->launched_at > 0) retired_billable_ms_ += std::max<int64_t>(0, s->ended_at - s->launched_at);
     auto fresh = std::make_unique<InstanceState>();
     fresh->host = host;
     fresh->needs_launch = true;
