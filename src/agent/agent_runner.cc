@@ -317,16 +317,19 @@ Status AgentRunner::StartCheckpointSync(const InstanceLayout& layout) {
 // The program ended: flush the checkpoint mirror before saying so, so the
 // server never moves on (upload, release, restart) with checkpoints owed.
 Result<bool> AgentRunner::FinishProgram(const ExitStatus& status) {
-  if (!checkpoints_) {
-    OnExited(status);
-    return false;
-  }
-  Note("flushing checkpoints to " + checkpoints_->Uri() + " before reporting that the program ended");
+  // The exit is reported at once (a fault is decided on now), with the
+  // checkpoint stage "flushing": the server moves on (upload, restart) only
+  // once the flush is over, and this agent obeys nothing before that.
+  flushing_ = checkpoints_ != nullptr;
+  OnExited(status);
+  if (!checkpoints_) return false;
+  Note("flushing checkpoints to " + checkpoints_->Uri() + " before the instance moves on");
   const milliseconds timeout = std::chrono::seconds(std::max(assignment_.checkpoint_flush_timeout_seconds, 1));
   Status flushed;
-  TY_ASSIGN_OR_RETURN(bool exit, RunWhileReporting([&] { return checkpoints_->Flush(timeout); }, &flushed));
-  OnExited(status);
-  if (exit) return true;
+  Result<bool> exit = RunWhileReporting([&] { return checkpoints_->Flush(timeout); }, &flushed);
+  flushing_ = false;
+  report_now_ = true;
+  if (!exit.ok() || *exit) return exit;
   if (flushed.ok()) {
     Note("checkpoints flushed");
   } else if (status.exit_code == 0 && !stop_requested_) {
@@ -431,6 +434,7 @@ AgentReport AgentRunner::MakeReport() {
   {
     std::lock_guard lock(checkpoints_mu_);
     if (checkpoints_) report.checkpoint = checkpoints_->Report();
+    if (report.checkpoint && flushing_) report.checkpoint->stage = "flushing";
   }
   return report;
 }

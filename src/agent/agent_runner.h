@@ -14,10 +14,12 @@
 //          round's evidence, and the server replaces it
 //     -> Training: the program runs; its output is shipped in every report;
 //          node checks run again every HealthSettings.interval_ms
-//     -> (checkpoints: the mirror is flushed, still reported as Training, so
-//          that nothing the program wrote is lost whatever ends it; a flush
-//          that fails after a successful run fails the instance)
-//     -> Exited: exit code or signal, failure text from output/failure;
+//     -> Exited: exit code or signal, failure text from output/failure,
+//          reported at once; with checkpoints, the mirror is flushed next
+//          (stage "flushing" meanwhile) so that nothing the program wrote is
+//          lost whatever ends it, and no command moves the instance on
+//          before it is done; a flush that fails after a successful run
+//          fails the instance;
 //          after an exit that nobody asked for and that is not 0, a
 //          "post-exit" round of node checks follows, so that the server can
 //          tell a bad node from a bad program
@@ -140,6 +142,7 @@ class AgentRunner {
   std::atomic<bool> report_now_ = true;  // a phase changed: report without waiting (set by workers too)
   bool client_fault_ = false;  // the preparation failed because of the job's own settings
   std::optional<AgentCommand> restart_;  // a "restart" not yet carried out
+  std::atomic<bool> flushing_ = false;   // the program ended; its checkpoints are being flushed
 
   // Health rounds: the latest finished one is reported; at most one runs
   // on a worker thread at a time (checks may take seconds).

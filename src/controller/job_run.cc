@@ -333,7 +333,7 @@ void JobRun::DetectLostInstances() {
 }
 
 void JobRun::DecideOutcome() {
-  bool all_registered = true, all_training = true, all_exited = true, all_ok = true;
+  bool all_registered = true, all_training = true, all_exited = true, all_ok = true, flushing = false;
   InstanceState* broken = nullptr;   // an agent that could not prepare
   InstanceState* lost = nullptr;
   for (auto& [host, s] : instances_) {
@@ -345,6 +345,8 @@ void JobRun::DecideOutcome() {
     if (current && s->phase == AgentPhase::kFailed && !s->check_failed && !broken) broken = s.get();
     bool ok = !s->lost && s->exit_code == 0 && !s->exit_signal;
     if (s->exited() && !ok) all_ok = false;
+    // An agent flushes checkpoints after it reports the exit: nothing moves on before that.
+    if (!s->lost && s->checkpoint && s->checkpoint->stage == "flushing") flushing = true;
   }
   const SecondaryStatus secondary = job_.state.secondary;
   if (phase_ == Phase::kRunning) {
@@ -389,7 +391,7 @@ void JobRun::DecideOutcome() {
     if (IsTerminal(job_.state.status)) {
       phase_ = Phase::kStopping;  // SIGTERM the rest; no upload
       upload_after_stop_ = false;
-    } else if (plan.decision == FaultDecision::kNone && all_exited && all_ok && all_registered) {
+    } else if (plan.decision == FaultDecision::kNone && all_exited && all_ok && all_registered && !flushing) {
       (void)Apply(JobEventKind::kTrainingSucceeded,
                   CheckpointUri().empty() ? "" : "Uploading generated training model; checkpoints were flushed to " + CheckpointUri());
       phase_ = Phase::kUploading;
@@ -404,7 +406,7 @@ void JobRun::DecideOutcome() {
       }
     }
   }
-  if (phase_ == Phase::kStopping && all_exited) {
+  if (phase_ == Phase::kStopping && all_exited && !flushing) {
     if (upload_after_stop_ && !IsTerminal(job_.state.status) && !lost) {
       phase_ = Phase::kUploading;
     } else {
@@ -423,13 +425,23 @@ void JobRun::DecideOutcome() {
 void JobRun::FinishUpload() {
   bool all_uploaded = true;
   InstanceState* lost = nullptr;
+  InstanceState* failed = nullptr;  // its upload failed
   for (auto& [host, s] : instances_) {
     if (s->lost && !lost) lost = s.get();
+    if (s->phase == AgentPhase::kFailed && !failed) failed = s.get();
     if (s->phase != AgentPhase::kUploaded) all_uploaded = false;
   }
   if (lost) {
     (void)Apply(JobEventKind::kInternalError, "instance " + lost->host + " was lost while uploading: " +
                                                   lost->lost_reason);
+  } else if (failed) {
+    constexpr std::string_view kClient = "ClientError: ", kInternal = "InternalServerError: ";
+    std::string_view reason = failed->failure;
+    const bool client = reason.substr(0, kClient.size()) == kClient;
+    reason.remove_prefix(client ? kClient.size()
+                                : (reason.substr(0, kInternal.size()) == kInternal ? kInternal.size() : 0));
+    (void)Apply(client ? JobEventKind::kClientError : JobEventKind::kInternalError,
+                "instance " + failed->host + ": " + std::string(reason));
   } else if (!all_uploaded) {
     return;
   } else if (Result<std::string> artifacts = deps_.packer.Pack(job_); !artifacts.ok()) {

@@ -365,6 +365,28 @@ TEST_F(JobRunTest, RetryStrategyRetriesTheWholeJobOnNewInstances) {
       << Job().state.failure_reason;
 }
 
+TEST_F(JobRunTest, NothingMovesOnWhileAnInstanceFlushesCheckpointsAndAFailedUploadFailsTheJob) {
+  CreateJob(1, {{"CheckpointConfig", {{"S3Uri", "s3://bucket/ckpt"}, {"LocalPath", "/opt/ml/checkpoints"}}}});
+  StartTraining(1);
+  AgentReport r;
+  r.phase = AgentPhase::kExited;
+  r.exit_code = 0;
+  r.checkpoint = CheckpointReport{};
+  r.checkpoint->stage = "flushing";
+  EXPECT_EQ(Send("algo-1", r).action, AgentAction::kContinue);
+  EXPECT_EQ(Send("algo-1", r).action, AgentAction::kContinue) << "no upload while flushing";
+  EXPECT_EQ(Job().state.secondary, SecondaryStatus::kTraining);
+  r.checkpoint->stage = "flushed";
+  Send("algo-1", r);
+  ASSERT_TRUE(WaitFor([&] { return Send("algo-1", r).action == AgentAction::kUpload; }));
+  r.phase = AgentPhase::kFailed;
+  r.failure = "InternalServerError: uploading artifacts: file:///out: disk full";
+  Send("algo-1", r);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.status == TrainingJobStatus::kFailed; }));
+  EXPECT_EQ(Job().state.failure_reason,
+            "InternalServerError: instance algo-1: uploading artifacts: file:///out: disk full");
+}
+
 TEST_F(JobRunTest, PastTheRestartLimitTheJobFailsWithThePlatformCause) {
   options_.max_restarts = 0;
   CreateJob(1);

@@ -132,7 +132,7 @@ struct AgentCommand {
   int64_t acked_seq = 0;  // log lines up to this seq are stored
   int attempt = 0;        // kRestart: the new attempt
   int master_port = 0;    // kRestart: the new attempt's MASTER_PORT
-  std::string rendezvous_prefix;  // kRestart: the new attempt's rendezvous prefix
+  std::string rendezvous_prefix{};  // kRestart: the new attempt's rendezvous prefix
 };
 
 std::string_view ToString(AgentPhase phase);
