@@ -387,6 +387,27 @@ TEST_F(JobRunTest, NothingMovesOnWhileAnInstanceFlushesCheckpointsAndAFailedUplo
             "InternalServerError: instance algo-1: uploading artifacts: file:///out: disk full");
 }
 
+TEST_F(JobRunTest, ATrainingJobWithoutOutputForTheHangTimeoutIsRestartedInPlace) {
+  options_.hang_timeout_ms = 60'000;
+  options_.heartbeat_timeout_ms = 600'000;  // heartbeats come, output does not
+  CreateJob(2);
+  StartTraining(2);
+  Report("algo-1", AgentPhase::kTraining, std::nullopt, {{1, clock_.NowMs(), "stdout", "step=1 loss=0.5"}});
+  clock_.AdvanceMs(59'000);
+  Report("algo-1", AgentPhase::kTraining, std::nullopt, {{2, clock_.NowMs(), "agent", "[trainyard] a note"}});
+  Report("algo-2", AgentPhase::kTraining);
+  EXPECT_EQ(Job().state.restart_count, 0) << "agent notes are not progress, but 59 s is not yet a hang";
+  clock_.AdvanceMs(2'000);
+  Report("algo-1", AgentPhase::kTraining);
+  ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
+  const Json record = Job().details["restarts"][0];
+  EXPECT_EQ(record["Kind"], "Hang");
+  EXPECT_EQ(record["Replaced"], Json::array());
+  EXPECT_NE(record["Cause"].get<std::string>().find("the job made no progress: no log line or metric for 6"),
+            std::string::npos)
+      << record["Cause"];
+}
+
 TEST_F(JobRunTest, PastTheRestartLimitTheJobFailsWithThePlatformCause) {
   options_.max_restarts = 0;
   CreateJob(1);
