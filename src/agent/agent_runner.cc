@@ -170,6 +170,12 @@ Result<bool> AgentRunner::Restart() {
     health_.reset();
     collective_.reset();
   }
+  std::unique_ptr<CheckpointSync> previous;  // flushed when the program ended; reports drop it now
+  {
+    std::lock_guard lock(checkpoints_mu_);
+    previous = std::move(checkpoints_);
+  }
+  previous.reset();
   Note("restarting for attempt " + std::to_string(assignment_.attempt) + " of training job " +
        assignment_.job_name);
   if (!layout_) {  // the first preparation failed: nothing to restart from

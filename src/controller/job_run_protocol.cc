@@ -116,7 +116,7 @@ void JobRun::IngestCheckpoint(InstanceState& s, const AgentReport& report) {
   const CheckpointReport& now = *report.checkpoint;
   bool stage_changed = !s.checkpoint || s.checkpoint->stage != now.stage;
   s.checkpoint = now;
-  if (!restore_noted_ && now.stage != "restoring" && now.stage != "failed" &&
+  if (!restore_noted_ && report.attempt == attempt_ && now.stage != "restoring" && now.stage != "failed" &&
       job_.state.secondary == SecondaryStatus::kDownloading) {
     restore_noted_ = true;
     std::string message = now.restored_files == 0
