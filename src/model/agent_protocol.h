@@ -69,9 +69,9 @@ struct Assignment {
   int checkpoint_keep_last = 10;              // sync points kept per instance
   int checkpoint_flush_timeout_seconds = 600; // how long a final flush may wait for the store
   int attempt = 1;                  // 1, then +1 for every automatic restart
-  std::string instance_id;          // this launch's id ("i-..."), as TRAINYARD_INSTANCE_ID
-  std::string rendezvous_prefix;    // the attempt's key prefix in the server's rendezvous store
-  HealthSettings health;
+  std::string instance_id{};        // this launch's id ("i-..."), as TRAINYARD_INSTANCE_ID
+  std::string rendezvous_prefix{};  // the attempt's key prefix in the server's rendezvous store
+  HealthSettings health{};
 };
 
 // What an instance's checkpoint sync is doing, for DescribeTrainingJob's
