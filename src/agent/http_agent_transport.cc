@@ -14,35 +14,8 @@ HttpAgentTransport::~HttpAgentTransport() = default;
 
 Result<std::unique_ptr<HttpAgentTransport>> HttpAgentTransport::Create(
     HttpAgentTransportOptions options) {
-  const std::string& url = options.server_url;
-  if (!(url.starts_with("http://") || url.starts_with("https://"))) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "server URL '" + url + "' must start with http:// or https://");
-  }
   auto impl = std::make_unique<Impl>();
-  try {
-    impl->client = std::make_unique<httplib::Client>(url);
-  } catch (const std::exception& e) {  // httplib throws on some malformed URLs
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "server URL '" + url + "' is not valid: " + e.what());
-  }
-  if (!impl->client->is_valid()) {
-    return MakeError(ErrorCode::kInvalidArgument, "server URL '" + url + "' is not valid");
-  }
-  auto seconds_and_micros = [](std::chrono::milliseconds ms) {
-    return std::make_pair(static_cast<time_t>(ms.count() / 1000),
-                          static_cast<time_t>((ms.count() % 1000) * 1000));
-  };
-  auto [cs, cu] = seconds_and_micros(options.connect_timeout);
-  auto [rs, ru] = seconds_and_micros(options.read_timeout);
-  impl->client->set_connection_timeout(cs, cu);
-  impl->client->set_read_timeout(rs, ru);
-  impl->client->set_tcp_nodelay(true);  // small requests: no Nagle delay
-  impl->client->set_write_timeout(rs, ru);
-  impl->client->set_keep_alive(true);
-  impl->client->set_default_headers({{"X-Trainyard-Job", options.job_name},
-                                     {"X-Trainyard-Host", options.host},
-                                     {"Authorization", "Bearer " + options.token}});
+  TY_ASSIGN_OR_RETURN(impl->client, OpenAgentHttpClient(options));
   impl->options = std::move(options);
   return std::unique_ptr<HttpAgentTransport>(new HttpAgentTransport(std::move(impl)));
 }

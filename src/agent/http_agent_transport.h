@@ -10,17 +10,12 @@
 #include <string>
 
 #include "agent/agent_transport.h"
+#include "agent_http/agent_http_client.h"
 
 namespace trainyard {
 
-struct HttpAgentTransportOptions {
-  std::string server_url;  // "http://127.0.0.1:8080" or "https://..."
-  std::string job_name;
-  std::string host;        // "algo-1"
-  std::string token;       // the per-job bearer token
-  std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds read_timeout{30000};
-};
+// The server, the agent's identity, and timeouts (agent_http/agent_http_client.h).
+using HttpAgentTransportOptions = AgentHttpOptions;
 
 class HttpAgentTransport : public AgentTransport {
  public:

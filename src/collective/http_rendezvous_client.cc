@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "agent_http/agent_http_client.h"
 #include "common/json.h"
 #include "common/query_string.h"
 
@@ -9,10 +10,6 @@ namespace trainyard {
 namespace {
 
 constexpr char kPath[] = "/agent/v1/rendezvous?key=";
-
-std::pair<time_t, time_t> SecondsAndMicros(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000), static_cast<time_t>((ms.count() % 1000) * 1000)};
-}
 
 // The "__type" of an AWS-shaped JSON error body, "" when it is not one.
 std::string ErrorType(const std::string& body) {
@@ -46,30 +43,13 @@ HttpRendezvousClient::~HttpRendezvousClient() = default;
 
 Result<std::unique_ptr<HttpRendezvousClient>> HttpRendezvousClient::Create(
     HttpRendezvousClientOptions options) {
-  const std::string& url = options.server_url;
-  if (!(url.starts_with("http://") || url.starts_with("https://"))) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "server URL '" + url + "' must start with http:// or https://");
-  }
   auto impl = std::make_unique<Impl>();
-  try {
-    impl->client = std::make_unique<httplib::Client>(url);
-  } catch (const std::exception& e) {  // httplib throws on some malformed URLs
-    return MakeError(ErrorCode::kInvalidArgument, "server URL '" + url + "' is not valid: " + e.what());
-  }
-  if (!impl->client->is_valid()) {
-    return MakeError(ErrorCode::kInvalidArgument, "server URL '" + url + "' is not valid");
-  }
-  auto [cs, cu] = SecondsAndMicros(options.connect_timeout);
-  auto [rs, ru] = SecondsAndMicros(options.read_timeout);
-  impl->client->set_connection_timeout(cs, cu);
-  impl->client->set_read_timeout(rs, ru);
-  impl->client->set_write_timeout(rs, ru);
-  impl->client->set_tcp_nodelay(true);  // small requests: no Nagle delay
-  impl->client->set_keep_alive(true);
-  impl->client->set_default_headers({{"X-Trainyard-Job", options.job_name},
-                                     {"X-Trainyard-Host", options.host},
-                                     {"Authorization", "Bearer " + options.token}});
+  TY_ASSIGN_OR_RETURN(impl->client, OpenAgentHttpClient({.server_url = options.server_url,
+                                                         .job_name = options.job_name,
+                                                         .host = options.host,
+                                                         .token = options.token,
+                                                         .connect_timeout = options.connect_timeout,
+                                                         .read_timeout = options.read_timeout}));
   impl->options = std::move(options);
   return std::unique_ptr<HttpRendezvousClient>(new HttpRendezvousClient(std::move(impl)));
 }
