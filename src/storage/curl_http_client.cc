@@ -18,8 +18,9 @@ struct Transfer {
   CURL* handle = nullptr;
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
-  size_t body_offset = 0;  // how much of request->body was sent
+  size_t body_offset = 0;  // how much of the request's body was sent
   Status sink_status;
+  Status source_status;
   int status_line_code = 0;  // of the reply whose headers are coming in
   bool body_skipped = false;
 };
@@ -78,6 +79,19 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
 
 size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
+  if (const HttpBodySource* source = transfer->request->body_source) {
+    int64_t left = source->size - static_cast<int64_t>(transfer->body_offset);
+    if (left <= 0) return 0;
+    size_t wanted = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(size * count)));
+    Result<size_t> n = source->read(static_cast<int64_t>(transfer->body_offset), std::span<char>(buffer, wanted));
+    if (!n.ok() || *n == 0 || *n > wanted) {
+      transfer->source_status =
+          n.ok() ? MakeError(ErrorCode::kInternal, "the request body source gave no bytes") : n.error();
+      return CURL_READFUNC_ABORT;
+    }
+    transfer->body_offset += *n;
+    return *n;
+  }
   std::string_view rest = transfer->request->body.substr(transfer->body_offset);
   size_t n = std::min(rest.size(), size * count);
   std::memcpy(buffer, rest.data(), n);
@@ -87,7 +101,9 @@ size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
 
 int OnSeek(void* user, curl_off_t offset, int origin) {
   auto* transfer = static_cast<Transfer*>(user);
-  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > transfer->request->body.size()) {
+  const HttpBodySource* source = transfer->request->body_source;
+  const int64_t size = source ? source->size : static_cast<int64_t>(transfer->request->body.size());
+  if (origin != SEEK_SET || offset < 0 || offset > size) {
     return CURL_SEEKFUNC_CANTSEEK;
   }
   transfer->body_offset = static_cast<size_t>(offset);
@@ -124,7 +140,8 @@ void SetMethod(CURL* handle, const HttpRequest& request) {
     curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
   } else if (method == "PUT") {
     curl_easy_setopt(handle, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    const int64_t size = request.body_source ? request.body_source->size : static_cast<int64_t>(request.body.size());
+    curl_easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
   } else if (method == "POST") {
     static const char kEmpty[] = "";
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
@@ -211,7 +228,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   std::unique_ptr<void, std::function<void(void*)>> release(handle, [this](void* h) { Release(h); });
 
   HttpResponse response;
-  Transfer transfer{handle, &request, &response, 0, Ok()};
+  Transfer transfer{handle, &request, &response, 0, Ok(), Ok()};
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   for (const std::string& header : request.headers) {
     curl_slist* list = curl_slist_append(headers.get(), header.c_str());
@@ -224,6 +241,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
 
   CURLcode code = curl_easy_perform(handle);
   if (!transfer.sink_status.ok()) return transfer.sink_status.error();
+  if (!transfer.source_status.ok()) return transfer.source_status.error();
   if (transfer.body_skipped) return response;
   if (code != CURLE_OK) {
     std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,11 +36,24 @@ struct HttpResponse {
   std::string Header(const std::string& name) const;
 };
 
+// A PUT body read on demand, so that a large body need not be in memory.
+// `read` copies body bytes from `offset` into `buffer` and returns how many
+// (at least 1 while offset < size; it may be asked for any offset again, from
+// 0, when libcurl rewinds to resend). An error stops the transfer and is what
+// Send returns.
+struct HttpBodySource {
+  int64_t size = 0;
+  std::function<Result<size_t>(int64_t offset, std::span<char> buffer)> read;
+};
+
 struct HttpRequest {
   std::string method = "GET";  // GET, HEAD, PUT, POST or DELETE
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::string_view body;             // sent for PUT and POST; must outlive Send
+  // For PUT: when set, the body comes from here instead of `body`; it must
+  // outlive Send.
+  const HttpBodySource* body_source = nullptr;
   // Where a 2xx reply's body goes, chunk by chunk; when unset it is kept in
   // HttpResponse::body. An error from the sink stops the transfer and is
   // what Send returns. Other replies' bodies always go to
@@ -75,7 +89,8 @@ class CurlHttpClient {
   // Sends one request and returns the reply, whatever its status. Failures
   // to get a reply: kUnavailable when another try may work (connection
   // refused or reset, DNS, timeouts, a reply cut short), kFailedPrecondition
-  // otherwise (TLS certificates, malformed URLs); sink errors as returned.
+  // otherwise (TLS certificates, malformed URLs); sink and source errors as
+  // returned.
   Result<HttpResponse> Send(const HttpRequest& request);
 
  private:

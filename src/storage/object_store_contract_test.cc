@@ -162,6 +162,15 @@ TEST_P(ObjectStoreContractTest, TwentyMegabyteObjectRoundTripsByteForByte) {
   EXPECT_TRUE(Get("big/weights.pt") == content) << "downloaded bytes differ";
 }
 
+TEST_P(ObjectStoreContractTest, SixMegabyteObjectRoundTripsByteForByte) {
+  std::string content = RandomBytes(6 * 1024 * 1024 + 3, 43);
+  Put("mid/optimizer.pt", content);
+  Result<ObjectInfo> info = store_->Head("mid/optimizer.pt");
+  ASSERT_TRUE(info.ok()) << info.error().ToString();
+  EXPECT_EQ(info->size, static_cast<int64_t>(content.size()));
+  EXPECT_TRUE(Get("mid/optimizer.pt") == content) << "downloaded bytes differ";
+}
+
 TEST_P(ObjectStoreContractTest, OverwriteReplacesTheWholeObject) {
   Put("k", "a much longer first version");
   Put("k", "short");

@@ -83,6 +83,7 @@ class S3ObjectStoreTest : public ::testing::Test {
     options.access_key_id = "AKIDTEST";
     options.secret_access_key = "secret";
     options.part_size_bytes = kPart;
+    options.multipart_threshold_bytes = kPart;
     options.parallelism = 4;
     options.max_attempts = 3;
     options.backoff_base = milliseconds(100);

@@ -27,6 +27,7 @@ Status ValidateS3Options(const S3Options& options) {
     return Invalid("an access key id without a secret access key");
   }
   if (options.part_size_bytes < 1) return Invalid("part_size_bytes must be at least 1");
+  if (options.multipart_threshold_bytes < 0) return Invalid("multipart_threshold_bytes must not be negative");
   if (options.parallelism < 1) return Invalid("parallelism must be at least 1");
   if (options.max_attempts < 1) return Invalid("max_attempts must be at least 1");
   if (options.backoff_base.count() < 0 || options.backoff_cap.count() < 0 ||

@@ -6,8 +6,10 @@
 // Credentials never mix layers: explicit credentials replace the whole set
 // read from the environment (key, secret and session token).
 //
-// Memory: one PutFile or GetFile of a large object holds at most
-// `parallelism` x `part_size_bytes` of buffers (128 MiB with the defaults).
+// Memory: one PutFile of a large object holds at most `parallelism` x
+// `part_size_bytes` of buffers (128 MiB with the defaults), a streamed PUT
+// about 2 MiB whatever its size; GetFile holds no object bytes beyond
+// libcurl's receive buffers.
 // Plain values; thread-safe to copy and read.
 #pragma once
 
@@ -49,9 +51,17 @@ struct S3Options {
   // the rest here. Lists more keys than needed; never needed for AWS.
   bool list_without_slash = false;
 
-  // Objects up to this size move in one request; larger ones in parts of
-  // this size (raised for objects over 10,000 parts, S3's limit). S3 needs
-  // at least 5 MiB for every part but the last.
+  // Uploads: a file up to this size goes as one PUT streamed from the file
+  // (never more than 5 GiB, S3's limit for one PUT); a larger one as a
+  // multipart upload. One stream is fastest where the server is near and
+  // re-assembles parts slowly (s3rver: ~3x); parallel parts are faster on
+  // AWS for large objects. 200 MiB, as rclone's --s3-upload-cutoff (the AWS
+  // CLI uses 8 MiB); see bench/checkpoint/README.md for measurements.
+  int64_t multipart_threshold_bytes = 200 * 1024 * 1024;
+  // Multipart uploads use parts of this size (raised for objects over 10,000
+  // parts, S3's limit; S3 needs at least 5 MiB for every part but the last).
+  // Downloads fetch this much in the first GET and the rest in ranged GETs
+  // of this size.
   int64_t part_size_bytes = 16 * 1024 * 1024;
   int parallelism = 8;  // parts in flight per PutFile/GetFile
 
@@ -70,7 +80,8 @@ struct S3Options {
 };
 
 // OK if the options can make a store: a parseable endpoint, a region, a
-// secret with every access key, part size >= 1, parallelism >= 1,
+// secret with every access key, part size >= 1, multipart threshold >= 0,
+// parallelism >= 1,
 // max_attempts >= 1, non-negative times. kInvalidArgument otherwise.
 Status ValidateS3Options(const S3Options& options);
 

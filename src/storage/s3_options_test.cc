@@ -21,6 +21,7 @@ TEST(S3OptionsTest, DefaultsAreValidAndDocumented) {
   EXPECT_EQ(options.endpoint_url, "");
   EXPECT_EQ(options.region, "us-east-1");
   EXPECT_EQ(options.part_size_bytes, 16 * 1024 * 1024);
+  EXPECT_EQ(options.multipart_threshold_bytes, 200 * 1024 * 1024);
   EXPECT_EQ(options.parallelism, 8);
   EXPECT_EQ(options.addressing_style, S3AddressingStyle::kAuto);
 }
@@ -69,6 +70,7 @@ TEST(S3OptionsTest, ExplicitSettingsWinAndCredentialsNeverMix) {
   settings.secret_access_key = "explicit-secret";
   S3Options base;
   base.part_size_bytes = 5 << 20;
+  base.multipart_threshold_bytes = 7 << 20;
   S3Options options = S3OptionsFromEnvironment(
       Env({{"AWS_ENDPOINT_URL", "http://env:1"}, {"AWS_ACCESS_KEY_ID", "ENV"},
            {"AWS_SECRET_ACCESS_KEY", "env-secret"}, {"AWS_SESSION_TOKEN", "env-token"},
@@ -80,6 +82,7 @@ TEST(S3OptionsTest, ExplicitSettingsWinAndCredentialsNeverMix) {
   EXPECT_EQ(options.session_token, "") << "the environment's token belongs to the environment's key";
   EXPECT_EQ(options.region, "eu-central-1");
   EXPECT_EQ(options.part_size_bytes, 5 << 20) << "tuning comes from the base options";
+  EXPECT_EQ(options.multipart_threshold_bytes, 7 << 20) << "tuning comes from the base options";
 }
 
 TEST(S3OptionsTest, ValidationRefusesWhatCannotWork) {
@@ -94,6 +97,7 @@ TEST(S3OptionsTest, ValidationRefusesWhatCannotWork) {
   EXPECT_TRUE(invalid([](S3Options& o) { o.region = ""; }));
   EXPECT_TRUE(invalid([](S3Options& o) { o.access_key_id = "AKID"; }));
   EXPECT_TRUE(invalid([](S3Options& o) { o.part_size_bytes = 0; }));
+  EXPECT_TRUE(invalid([](S3Options& o) { o.multipart_threshold_bytes = -1; }));
   EXPECT_TRUE(invalid([](S3Options& o) { o.parallelism = 0; }));
   EXPECT_TRUE(invalid([](S3Options& o) { o.max_attempts = 0; }));
   EXPECT_TRUE(invalid([](S3Options& o) { o.backoff_base = std::chrono::milliseconds(-1); }));

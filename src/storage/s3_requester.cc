@@ -69,6 +69,7 @@ Result<HttpResponse> S3Requester::Attempt(const S3Call& call, std::string_view u
     request.headers.push_back("x-amz-security-token: " + options_.session_token);
   }
   request.body = call.body;
+  request.body_source = call.body_source;
   request.body_sink = call.body_sink;
   request.want_body = call.want_body;
 

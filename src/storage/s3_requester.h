@@ -29,6 +29,9 @@ struct S3Call {
   S3Query query;
   std::vector<std::string> headers;  // "Name: value", never an empty value
   std::string_view body;             // for PUT and POST
+  // For PUT: a body read on demand instead of `body` (see HttpBodySource);
+  // read again from offset 0 on every attempt. Must outlive Send.
+  const HttpBodySource* body_source = nullptr;
   // Where a 2xx reply's body goes (see HttpRequest::body_sink), and what to
   // do before every attempt (e.g. rewind what the sink has written).
   std::function<Status(std::string_view chunk)> body_sink;

@@ -48,6 +48,8 @@ S3Options TestS3Options(const S3TestServer& server) {
   options.access_key_id = server.access_key_id;
   options.secret_access_key = server.secret_access_key;
   options.part_size_bytes = 5 * 1024 * 1024;
+  // The contract's 20 MiB object goes in parts, a 6 MiB one as a streamed PUT.
+  options.multipart_threshold_bytes = 8 * 1024 * 1024;
   options.parallelism = 4;
   return options;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <span>
 #include <vector>
 
 #include "storage/local_fs.h"
@@ -16,21 +17,33 @@ namespace trainyard {
 namespace {
 
 constexpr int64_t kMaxParts = 10'000;
+constexpr int64_t kMaxSinglePut = int64_t{5} << 30;  // S3's limit for one PUT
+constexpr size_t kHashChunk = 1 << 20;
 constexpr char kContentType[] = "Content-Type: application/octet-stream";
+
+// One pread, retried on EINTR; 0 at the end of the file.
+Result<size_t> PreadSome(int fd, std::span<char> buffer, int64_t offset) {
+  while (true) {
+    ssize_t n = pread(fd, buffer.data(), buffer.size(), offset);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return ErrnoError(errno, "reading the local file");
+  }
+}
+
+Error BecameShorter(int64_t end) {
+  return MakeError(ErrorCode::kUnavailable, "the local file became shorter while it was uploaded (ended at " +
+                                                std::to_string(end) + " bytes)");
+}
 
 // Reads exactly `length` bytes at `offset` into `buffer`.
 Status ReadAt(int fd, int64_t offset, int64_t length, std::string* buffer) {
   buffer->resize(static_cast<size_t>(length));
   int64_t done = 0;
   while (done < length) {
-    ssize_t n = pread(fd, buffer->data() + done, static_cast<size_t>(length - done), offset + done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(errno, "reading the local file");
-    if (n == 0) {
-      return MakeError(ErrorCode::kUnavailable, "the local file became shorter while it was uploaded (ended at " +
-                                                    std::to_string(offset + done) + " bytes)");
-    }
-    done += n;
+    std::span<char> rest(buffer->data() + done, static_cast<size_t>(length - done));
+    TY_ASSIGN_OR_RETURN(size_t n, PreadSome(fd, rest, offset + done));
+    if (n == 0) return BecameShorter(offset + done);
+    done += static_cast<int64_t>(n);
   }
   return Ok();
 }
@@ -39,14 +52,50 @@ std::string ContentMd5Header(std::string_view bytes) {
   return "Content-MD5: " + Base64Encode(Md5Digest(bytes));
 }
 
-Status PutSingle(S3Requester& s3, const std::string& key, const std::string& uri, int fd, int64_t size) {
-  std::string body;
-  TY_RETURN_IF_ERROR(ReadAt(fd, 0, size, &body));
+// The raw MD5 of the first `size` bytes of `fd`, read in 1 MiB chunks.
+Result<std::string> Md5OfFile(int fd, int64_t size) {
+  std::vector<char> buffer(kHashChunk);
+  Md5 md5;
+  for (int64_t offset = 0; offset < size;) {
+    std::span<char> chunk(buffer.data(), static_cast<size_t>(std::min<int64_t>(size - offset, kHashChunk)));
+    TY_ASSIGN_OR_RETURN(size_t n, PreadSome(fd, chunk, offset));
+    if (n == 0) return BecameShorter(offset);
+    md5.Update(std::string_view(buffer.data(), n));
+    offset += static_cast<int64_t>(n);
+  }
+  return md5.Finish();
+}
+
+// Body bytes of a streamed PUT, straight from the file into libcurl's
+// buffer. A file that ends before `size` or goes on past it is an error, so
+// the request is cut short and the server stores nothing; bytes that changed
+// in place fail the server's Content-MD5 check.
+Result<size_t> ReadBody(int fd, int64_t size, int64_t offset, std::span<char> buffer) {
+  TY_ASSIGN_OR_RETURN(size_t n, PreadSome(fd, buffer, offset));
+  if (n == 0) return BecameShorter(offset);
+  if (offset + static_cast<int64_t>(n) == size) {
+    char probe;
+    TY_ASSIGN_OR_RETURN(size_t more, PreadSome(fd, std::span<char>(&probe, 1), size));
+    if (more > 0) {
+      return MakeError(ErrorCode::kUnavailable, "the local file grew while it was uploaded (it had " +
+                                                    std::to_string(size) + " bytes)");
+    }
+  }
+  return n;
+}
+
+// One PUT whose body is read from the file as it is sent: a first pass
+// computes Content-MD5, the second streams (again on every retry).
+Status PutStreamed(S3Requester& s3, const std::string& key, const std::string& uri, int fd, int64_t size) {
+  TY_ASSIGN_OR_RETURN(std::string md5, Md5OfFile(fd, size));
+  HttpBodySource body;
+  body.size = size;
+  body.read = [fd, size](int64_t offset, std::span<char> buffer) { return ReadBody(fd, size, offset, buffer); };
   S3Call call;
   call.method = "PUT";
   call.key = key;
-  call.headers = {ContentMd5Header(body), kContentType};
-  call.body = body;
+  call.headers = {"Content-MD5: " + Base64Encode(md5), kContentType};
+  call.body_source = &body;
   Result<HttpResponse> sent = s3.Send(call, uri);
   if (!sent.ok()) return sent.error();
   return Ok();
@@ -163,7 +212,9 @@ Status PutMultipart(S3Requester& s3, const std::string& key, const std::string& 
 }  // namespace
 
 Status S3PutObject(S3Requester& s3, const std::string& key, const std::string& uri, int fd, int64_t size) {
-  if (size <= s3.options().part_size_bytes) return PutSingle(s3, key, uri, fd, size);
+  if (size <= std::min(s3.options().multipart_threshold_bytes, kMaxSinglePut)) {
+    return PutStreamed(s3, key, uri, fd, size);
+  }
   return PutMultipart(s3, key, uri, fd, size);
 }
 
