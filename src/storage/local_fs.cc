@@ -111,21 +111,36 @@ Result<UniqueFd> OpenDirectoryBeneath(int dir_fd, std::span<const std::string> s
   return current;
 }
 
+Result<PartialFile> PartialFile::Create(int dir_fd) {
+  std::string temp_name;
+  TY_ASSIGN_OR_RETURN(UniqueFd fd, CreatePartialFile(dir_fd, &temp_name));
+  return PartialFile(dir_fd, std::move(fd), std::move(temp_name));
+}
+
+PartialFile::PartialFile(PartialFile&& other) noexcept
+    : dir_fd_(other.dir_fd_), fd_(std::move(other.fd_)), temp_name_(std::move(other.temp_name_)) {
+  other.temp_name_.clear();
+}
+
+PartialFile::~PartialFile() {
+  if (!temp_name_.empty()) unlinkat(dir_fd_, temp_name_.c_str(), 0);
+}
+
+Status PartialFile::Commit(const std::string& name, mode_t mode) {
+  TY_RETURN_IF_ERROR(FinishPartialFile(std::move(fd_), mode));
+  if (renameat(dir_fd_, temp_name_.c_str(), dir_fd_, name.c_str()) != 0) {
+    return ErrnoError(errno, "renaming into place as \"" + name + "\"");
+  }
+  temp_name_.clear();
+  if (fsync(dir_fd_) != 0) return ErrnoError(errno, "fsync of the directory");
+  return Ok();
+}
+
 Status WriteFileAtomically(int dir_fd, const std::string& name, mode_t mode,
                            const FileWriter& write) {
-  std::string partial;
-  TY_ASSIGN_OR_RETURN(UniqueFd fd, CreatePartialFile(dir_fd, &partial));
-  Status status = write(fd.get());
-  if (status.ok()) status = FinishPartialFile(std::move(fd), mode);
-  if (status.ok() && renameat(dir_fd, partial.c_str(), dir_fd, name.c_str()) != 0) {
-    status = ErrnoError(errno, "renaming into place as \"" + name + "\"");
-  }
-  if (!status.ok()) {
-    unlinkat(dir_fd, partial.c_str(), 0);
-    return status;
-  }
-  if (fsync(dir_fd) != 0) return ErrnoError(errno, "fsync of the directory");
-  return Ok();
+  TY_ASSIGN_OR_RETURN(PartialFile file, PartialFile::Create(dir_fd));
+  TY_RETURN_IF_ERROR(write(file.fd()));
+  return file.Commit(name, mode);
 }
 
 Status WriteAll(int fd, const void* data, size_t size) {

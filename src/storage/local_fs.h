@@ -73,6 +73,30 @@ using FileWriter = std::function<Status(int out_fd)>;
 Status WriteFileAtomically(int dir_fd, const std::string& name, mode_t mode,
                            const FileWriter& write);
 
+// The same in two steps, for a writer that must start before it knows it
+// will write: Create makes the temp file beside the target in dir_fd (which
+// must stay open until Commit); Commit chmods, fsyncs and renames it over
+// `name`, then fsyncs the directory. Destroying an uncommitted PartialFile
+// (or one whose Commit failed) removes the temp file. Movable, not copyable.
+class PartialFile {
+ public:
+  static Result<PartialFile> Create(int dir_fd);
+  PartialFile(PartialFile&& other) noexcept;
+  PartialFile& operator=(PartialFile&&) = delete;
+  ~PartialFile();
+
+  int fd() const { return fd_.get(); }  // open for reading and writing
+  Status Commit(const std::string& name, mode_t mode);
+
+ private:
+  PartialFile(int dir_fd, UniqueFd fd, std::string temp_name)
+      : dir_fd_(dir_fd), fd_(std::move(fd)), temp_name_(std::move(temp_name)) {}
+
+  int dir_fd_;
+  UniqueFd fd_;
+  std::string temp_name_;  // empty once committed or moved from
+};
+
 // Copies everything from in_fd (from its current offset) to out_fd.
 Status CopyFdContents(int in_fd, int out_fd);
 Status WriteAll(int fd, const void* data, size_t size);

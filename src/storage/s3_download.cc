@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstdlib>
 #include <mutex>
 #include <vector>
 #include <optional>
@@ -74,11 +73,10 @@ Error Changed(std::string_view why) {
 // the digest is done soon after the last byte arrives, with no second pass.
 class InOrderMd5 {
  public:
-  // Parts are [start + i * part_size, ...) up to `end`.
-  InOrderMd5(int fd, int64_t start, int64_t part_size, int64_t end)
-      : fd_(fd), start_(start), part_size_(part_size), end_(end) {}
-
-  void Update(std::string_view bytes) { md5_.Update(bytes); }
+  // Parts are [start + i * part_size, ...) up to `end`; `md5` has hashed
+  // everything before `start` and must outlive this object.
+  InOrderMd5(int fd, int64_t start, int64_t part_size, int64_t end, Md5& md5)
+      : fd_(fd), start_(start), part_size_(part_size), end_(end), md5_(md5) {}
 
   // Part `index` is in the file.
   Status PartDone(int index) {
@@ -98,9 +96,6 @@ class InOrderMd5 {
     hashing_ = false;
     return status;
   }
-
-  // Lowercase hex; call after every part is done.
-  std::string Finish() { return HexEncode(md5_.Finish()); }
 
  private:
   Status HashRange(int64_t offset, int64_t length) {
@@ -123,80 +118,96 @@ class InOrderMd5 {
   std::vector<bool> done_;
   size_t next_ = 0;
   bool hashing_ = false;
-  Md5 md5_;             // used by the one thread that is hashing
+  Md5& md5_;            // used by the one thread that is hashing
   std::string buffer_;  // likewise
 };
 
 }  // namespace
 
-Result<S3Download> S3Download::Start(S3Requester& s3, std::string key, std::string uri) {
+Result<S3Download> S3Download::Start(S3Requester& s3, std::string key, std::string uri,
+                                     const OpenOutput& open_output) {
   S3Download download(s3, std::move(key), std::move(uri));
+  S3Download& d = download;
   const int64_t part_size = s3.options().part_size_bytes;
-  std::string& body = download.first_part_;
+  int64_t written = 0;
+  Status opened = Ok();
+  auto open_once = [&]() -> bool {
+    if (d.fd_ >= 0) return true;
+    Result<int> fd = open_output();
+    if (!fd.ok()) opened = fd.error();
+    if (fd.ok()) d.fd_ = *fd;
+    return fd.ok();
+  };
   S3Call call;
-  call.key = download.key_;
+  call.key = d.key_;
   call.headers = {"Range: bytes=0-" + std::to_string(part_size - 1)};
   call.statuses_for_caller = {416};  // S3's answer to a range on an empty object
-  // s3rver answers it with a 206 announcing one byte it never sends.
-  call.want_body = [&body, part_size](const HttpResponse& head) {
+  call.want_body = [&](const HttpResponse& head) {
+    if (head.status < 200 || head.status >= 300) return true;  // an error document
+    // s3rver answers a range on an empty object with a 206 announcing one
+    // byte it never sends.
     if (head.status == 206 && TotalFromContentRange(head.Header("content-range")) == 0) return false;
-    // The part arrives in many small chunks: one allocation for all of them.
-    const std::string length = head.Header("content-length");
-    char* end = nullptr;
-    const long long announced = std::strtoll(length.c_str(), &end, 10);
-    if (!length.empty() && *end == '\0' && announced > 0) body.reserve(std::min<int64_t>(announced, part_size));
-    return true;
+    d.expected_md5_ = PlainMd5Of(head);
+    return open_once();
   };
-  call.before_attempt = [&body] { body.clear(); };
-  call.body_sink = [&body, part_size](std::string_view chunk) -> Status {
-    if (static_cast<int64_t>(body.size() + chunk.size()) > part_size) {
+  call.before_attempt = [&] {
+    written = 0;
+    d.md5_->Reset();
+  };
+  call.body_sink = [&](std::string_view chunk) -> Status {
+    if (written + static_cast<int64_t>(chunk.size()) > part_size) {
       return MakeError(ErrorCode::kFailedPrecondition, "the server ignored the Range header");
     }
-    body.append(chunk);
+    TY_RETURN_IF_ERROR(PwriteAll(d.fd_, chunk, written));
+    if (!d.expected_md5_.empty()) d.md5_->Update(chunk);
+    written += static_cast<int64_t>(chunk.size());
     return Ok();
   };
-  Result<HttpResponse> reply = s3.Send(call, download.uri_);
-  if (reply.ok() && reply->status == 416) {  // empty: get it whole, to be sure
+  Result<HttpResponse> reply = s3.Send(call, d.uri_);
+  if (opened.ok() && reply.ok() && reply->status == 416) {  // empty: get it whole, to be sure
     call.headers.clear();
     call.statuses_for_caller.clear();
-    reply = s3.Send(call, download.uri_);
+    reply = s3.Send(call, d.uri_);
   }
+  if (!opened.ok()) return opened.error();
   if (!reply.ok()) return reply.error();
-  download.size_ = static_cast<int64_t>(body.size());
+  d.size_ = written;
   if (reply->status == 206) {
     std::optional<int64_t> total = TotalFromContentRange(reply->Header("content-range"));
     if (!total) return Changed("a partial reply without a usable Content-Range");
-    download.size_ = *total;
-    if (*total == 0) body.clear();
-    if (static_cast<int64_t>(body.size()) != std::min(part_size, *total)) return Changed("short first part");
+    d.size_ = *total;
+    if (*total == 0) written = 0;
+    if (written != std::min(part_size, *total)) return Changed("short first part");
   }
-  download.etag_ = reply->Header("etag");
-  download.expected_md5_ = PlainMd5Of(*reply);
+  d.first_part_size_ = written;
+  d.etag_ = reply->Header("etag");
+  d.expected_md5_ = PlainMd5Of(*reply);
+  if (!open_once()) return opened.error();  // an empty object has no body to open it for
   return download;
 }
 
-Status S3Download::WriteTo(int fd) {
-  const int64_t first = static_cast<int64_t>(first_part_.size());
-  TY_RETURN_IF_ERROR(PwriteAll(fd, first_part_, 0));
+Status S3Download::Finish() {
+  const int64_t first = first_part_size_;
+  // Bytes past the end (from an earlier attempt at a longer object) go.
+  if (ftruncate(fd_, size_) != 0) return ErrnoError(errno, "sizing the local file");
   const int64_t part_size = s3_->options().part_size_bytes;
   const int64_t rest = size_ - first;
   const int parts = static_cast<int>((rest + part_size - 1) / part_size);
-  InOrderMd5 md5(fd, first, part_size, size_);
-  if (!expected_md5_.empty()) md5.Update(first_part_);
+  InOrderMd5 md5(fd_, first, part_size, size_, *md5_);
   TY_RETURN_IF_ERROR(ParallelFor(parts, s3_->options().parallelism, [&](int index, int) -> Status {
     int64_t offset = first + index * part_size;
-    TY_RETURN_IF_ERROR(FetchRange(fd, offset, std::min(part_size, size_ - offset)));
+    TY_RETURN_IF_ERROR(FetchRange(offset, std::min(part_size, size_ - offset)));
     return expected_md5_.empty() ? Ok() : md5.PartDone(index);
   }));
   if (expected_md5_.empty()) return Ok();
-  std::string actual = md5.Finish();
+  std::string actual = HexEncode(md5_->Finish());
   if (actual != expected_md5_) {
     return Changed("MD5 of the received bytes is " + actual + ", the ETag says " + expected_md5_);
   }
   return Ok();
 }
 
-Status S3Download::FetchRange(int fd, int64_t offset, int64_t length) {
+Status S3Download::FetchRange(int64_t offset, int64_t length) {
   const std::string range = std::to_string(offset) + "-" + std::to_string(offset + length - 1);
   const std::string context = "bytes " + range;
   int64_t written = 0;
@@ -208,7 +219,7 @@ Status S3Download::FetchRange(int fd, int64_t offset, int64_t length) {
   call.before_attempt = [&written] { written = 0; };
   call.body_sink = [&](std::string_view chunk) -> Status {
     if (written + static_cast<int64_t>(chunk.size()) > length) return Changed("more bytes than asked for");
-    TY_RETURN_IF_ERROR(PwriteAll(fd, chunk, offset + written));
+    TY_RETURN_IF_ERROR(PwriteAll(fd_, chunk, offset + written));
     written += static_cast<int64_t>(chunk.size());
     return Ok();
   };

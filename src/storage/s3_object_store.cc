@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <optional>
 
 #include "storage/local_fs.h"
 #include "storage/s3_download.h"
@@ -78,16 +79,21 @@ Status S3ObjectStore::GetFile(std::string_view key, const std::string& local_pat
   if (name.empty() || name == "." || name == "..") {
     return MakeError(ErrorCode::kInvalidArgument, "the local path must name a file").WithContext(context);
   }
-  Result<S3Download> download = S3Download::Start(*s3_, FullKey(key), ObjectUri(key));
-  if (!download.ok()) return download.error().WithContext(context);
   std::string parent = path.has_parent_path() ? path.parent_path().string() : ".";
-  Status status = CreateDirectories(parent);
-  if (!status.ok()) {
-    return status.error().WithContext(context + ": cannot create the local directory " + parent);
-  }
-  Result<UniqueFd> dir = OpenDirectory(parent);
-  if (!dir.ok()) return dir.error().WithContext(context);
-  status = WriteFileAtomically(dir->get(), name, 0644, [&](int out_fd) { return download->WriteTo(out_fd); });
+  UniqueFd dir;
+  std::optional<PartialFile> out;  // destroyed before `dir`, which it names
+  auto open_output = [&]() -> Result<int> {
+    Status made = CreateDirectories(parent);
+    if (!made.ok()) return made.error().WithContext("cannot create the local directory " + parent);
+    TY_ASSIGN_OR_RETURN(dir, OpenDirectory(parent));
+    TY_ASSIGN_OR_RETURN(PartialFile file, PartialFile::Create(dir.get()));
+    out.emplace(std::move(file));
+    return out->fd();
+  };
+  Result<S3Download> download = S3Download::Start(*s3_, FullKey(key), ObjectUri(key), open_output);
+  if (!download.ok()) return download.error().WithContext(context);
+  Status status = download->Finish();
+  if (status.ok()) status = out->Commit(name, 0644);
   if (!status.ok()) return status.error().WithContext(context);
   return Ok();
 }

@@ -2,13 +2,15 @@
 // speaks S3's REST API), rooted at s3://bucket/prefix: object "a/b" is the
 // S3 key "prefix/a/b" (or "a/b" with no prefix).
 //
-// Transfers. PutFile sends a file up to S3Options::part_size_bytes in one
-// PUT and a larger one as a multipart upload, `parallelism` parts in flight;
-// a failed multipart upload is aborted, so no parts are left behind. GetFile
+// Transfers. PutFile sends a file up to S3Options::multipart_threshold_bytes
+// as one PUT whose body is read from the file as it goes, and a larger one as
+// a multipart upload, `parallelism` parts of part_size_bytes in flight; a
+// failed multipart upload is aborted, so no parts are left behind. GetFile
 // fetches the first part_size_bytes in one GET and any rest as parallel
-// ranged GETs (If-Match on the first reply's ETag) written with pwrite into
-// a temp file beside the target, renamed into place at the end. Memory per
-// call stays below about parallelism x part_size_bytes whatever the size.
+// ranged GETs (If-Match on the first reply's ETag), all written with pwrite
+// into a temp file beside the target as they arrive, renamed into place at
+// the end; nothing local is touched for a missing object. Memory per call
+// stays below about parallelism x part_size_bytes whatever the size.
 //
 // Integrity. Every PUT and UploadPart carries Content-MD5, so the server
 // checks the bytes; after a multipart upload a HEAD checks the stored size.

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -315,6 +316,47 @@ TEST_F(S3ObjectStoreTest, GetChecksTheMd5OfAPlainETag) {
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
   EXPECT_TRUE(Contains(status.error().message, "MD5")) << status.error().message;
   EXPECT_FALSE(std::filesystem::exists(dir_.Path("k")));
+}
+
+TEST_F(S3ObjectStoreTest, AFirstPartShorterThanAnnouncedIsAnErrorAndWritesNothing) {
+  std::string content = RandomBytes(kPart / 2, 9);
+  server_.PutObject("bkt", "root/k", content);
+  server_.SetInterceptor([&](const FakeS3Request& r) -> std::optional<FakeS3Reply> {
+    if (r.method != "GET") return std::nullopt;
+    FakeS3Reply reply;  // its Content-Range claims the whole object
+    reply.status = 206;
+    reply.body = content.substr(0, content.size() / 2);
+    reply.headers = {{"ETag", "\"" + HexEncode(Md5Digest(content)) + "\""},
+                     {"Content-Range", "bytes 0-" + std::to_string(content.size() - 1) + "/" +
+                                           std::to_string(content.size())}};
+    return reply;
+  });
+  Status status = Store()->GetFile("k", dir_.Path("k"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Path("k")));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path()), {}), 0) << "a temp file was left";
+}
+
+TEST_F(S3ObjectStoreTest, AFirstGetRetriedAfterAServerErrorWritesAndVerifiesTheBytesOnce) {
+  std::string content = RandomBytes(kPart / 2, 10);
+  server_.PutObject("bkt", "root/k", content);
+  std::atomic<int> gets{0};
+  server_.SetInterceptor([&](const FakeS3Request& r) -> std::optional<FakeS3Reply> {
+    if (r.method == "GET" && ++gets == 1) return S3Error(503, "SlowDown");
+    return std::nullopt;
+  });
+  Status status = Store()->GetFile("k", dir_.Path("k"));
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_TRUE(ReadFile(dir_.Path("k")) == content);
+  EXPECT_EQ(gets.load(), 2);
+}
+
+TEST_F(S3ObjectStoreTest, GettingAMissingObjectTouchesNothingLocal) {
+  Status status = Store()->GetFile("absent", dir_.Path("new-dir/k"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Path("new-dir")));
 }
 
 TEST_F(S3ObjectStoreTest, EmptyObjectsRoundTrip) {
