@@ -67,37 +67,56 @@ Error Changed(std::string_view why) {
   return MakeError(ErrorCode::kUnavailable, "the download is inconsistent: " + std::string(why));
 }
 
-// The MD5 of a file whose ranged parts are written in any order: whichever
-// worker finishes the part the digest waits for reads it back and hashes
-// it, and any finished parts after it; the others carry on downloading. So
-// the digest is done soon after the last byte arrives, with no second pass.
+// The MD5 of a file whose ranged parts are written in parallel, each part
+// front to back. The digest follows the written prefix of the file: whichever
+// worker comes by when it can advance does the hashing (its own chunk from
+// memory when the digest has reached it, bytes written earlier read back from
+// the file) while the others carry on downloading. So the digest runs
+// alongside the download and is done soon after the last byte arrives.
 class InOrderMd5 {
  public:
   // Parts are [start + i * part_size, ...) up to `end`; `md5` has hashed
   // everything before `start` and must outlive this object.
   InOrderMd5(int fd, int64_t start, int64_t part_size, int64_t end, Md5& md5)
-      : fd_(fd), start_(start), part_size_(part_size), end_(end), md5_(md5) {}
+      : fd_(fd), start_(start), part_size_(part_size), end_(end), md5_(md5), hashed_(start) {
+    parts_ = static_cast<int>((end - start + part_size - 1) / part_size);
+    written_.assign(parts_, 0);
+  }
 
-  // Part `index` is in the file.
-  Status PartDone(int index) {
+  // `chunk` has just been written at `offset` in part `index`, after every
+  // earlier byte of that part (a retried part may write bytes again).
+  Status Written(int index, int64_t offset, std::string_view chunk) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (done_.size() <= static_cast<size_t>(index)) done_.resize(index + 1, false);
-    done_[index] = true;
+    const int64_t chunk_end = offset + static_cast<int64_t>(chunk.size());
+    written_[index] = std::max(written_[index], chunk_end - PartStart(index));
+    while (frontier_ < parts_ && written_[frontier_] == PartLength(frontier_)) ++frontier_;
     if (hashing_) return Ok();  // the thread hashing now will come to it
     hashing_ = true;
     Status status = Ok();
-    while (status.ok() && next_ < done_.size() && done_[next_]) {
-      int64_t offset = start_ + static_cast<int64_t>(next_) * part_size_;
+    for (int64_t prefix = Prefix(); status.ok() && hashed_ < prefix; prefix = Prefix()) {
+      const int64_t from = hashed_;
+      int64_t to = prefix;
       lock.unlock();
-      status = HashRange(offset, std::min(part_size_, end_ - offset));
+      if (offset <= from && from < chunk_end) {
+        to = std::min(to, chunk_end);
+        md5_.Update(chunk.substr(static_cast<size_t>(from - offset), static_cast<size_t>(to - from)));
+      } else {
+        if (from < offset && offset < to) to = offset;  // the rest is in hand
+        status = HashRange(from, to - from);
+      }
       lock.lock();
-      ++next_;
+      hashed_ = to;
     }
     hashing_ = false;
     return status;
   }
 
  private:
+  int64_t PartStart(int index) const { return start_ + static_cast<int64_t>(index) * part_size_; }
+  int64_t PartLength(int index) const { return std::min(part_size_, end_ - PartStart(index)); }
+  // The end of the bytes written contiguously from the start; under mu_.
+  int64_t Prefix() const { return frontier_ == parts_ ? end_ : PartStart(frontier_) + written_[frontier_]; }
+
   Status HashRange(int64_t offset, int64_t length) {
     buffer_.resize(kReadBackChunk);
     while (length > 0) {
@@ -114,12 +133,14 @@ class InOrderMd5 {
 
   const int fd_;
   const int64_t start_, part_size_, end_;
+  Md5& md5_;  // used by the one thread that is hashing
+  int parts_ = 0;
   std::mutex mu_;
-  std::vector<bool> done_;
-  size_t next_ = 0;
+  std::vector<int64_t> written_;  // per part, bytes written from its start
+  int frontier_ = 0;              // the first part not completely written
+  int64_t hashed_;                // the digest covers [0, hashed_)
   bool hashing_ = false;
-  Md5& md5_;            // used by the one thread that is hashing
-  std::string buffer_;  // likewise
+  std::string buffer_;  // used by the one thread that is hashing
 };
 
 }  // namespace
@@ -196,8 +217,11 @@ Status S3Download::Finish() {
   InOrderMd5 md5(fd_, first, part_size, size_, *md5_);
   TY_RETURN_IF_ERROR(ParallelFor(parts, s3_->options().parallelism, [&](int index, int) -> Status {
     int64_t offset = first + index * part_size;
-    TY_RETURN_IF_ERROR(FetchRange(offset, std::min(part_size, size_ - offset)));
-    return expected_md5_.empty() ? Ok() : md5.PartDone(index);
+    ChunkWritten hash;
+    if (!expected_md5_.empty()) {
+      hash = [&md5, index](int64_t at, std::string_view chunk) { return md5.Written(index, at, chunk); };
+    }
+    return FetchRange(offset, std::min(part_size, size_ - offset), hash);
   }));
   if (expected_md5_.empty()) return Ok();
   std::string actual = HexEncode(md5_->Finish());
@@ -207,7 +231,7 @@ Status S3Download::Finish() {
   return Ok();
 }
 
-Status S3Download::FetchRange(int64_t offset, int64_t length) {
+Status S3Download::FetchRange(int64_t offset, int64_t length, const ChunkWritten& written_hook) {
   const std::string range = std::to_string(offset) + "-" + std::to_string(offset + length - 1);
   const std::string context = "bytes " + range;
   int64_t written = 0;
@@ -220,6 +244,7 @@ Status S3Download::FetchRange(int64_t offset, int64_t length) {
   call.body_sink = [&](std::string_view chunk) -> Status {
     if (written + static_cast<int64_t>(chunk.size()) > length) return Changed("more bytes than asked for");
     TY_RETURN_IF_ERROR(PwriteAll(fd_, chunk, offset + written));
+    if (written_hook) TY_RETURN_IF_ERROR(written_hook(offset + written, chunk));
     written += static_cast<int64_t>(chunk.size());
     return Ok();
   };

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "storage/md5.h"
@@ -42,7 +43,9 @@ class S3Download {
   S3Download(S3Requester& s3, std::string key, std::string uri)
       : s3_(&s3), key_(std::move(key)), uri_(std::move(uri)), md5_(std::make_unique<Md5>()) {}
 
-  Status FetchRange(int64_t offset, int64_t length);
+  // Called after each chunk of a ranged GET is in the file, with its offset.
+  using ChunkWritten = std::function<Status(int64_t offset, std::string_view chunk)>;
+  Status FetchRange(int64_t offset, int64_t length, const ChunkWritten& written_hook);
 
   S3Requester* s3_;
   std::string key_;

@@ -65,6 +65,11 @@ class ConcurrencyGate {
     std::lock_guard<std::mutex> lock(mu_);
     return reached_;
   }
+  // Waits (up to 10 s) until `wanted` requests have arrived, without being one.
+  void WaitReached() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, std::chrono::seconds(10), [this] { return reached_; });
+  }
 
  private:
   const int wanted_;
@@ -294,6 +299,43 @@ TEST_F(S3ObjectStoreTest, AnObjectChangedDuringAParallelGetFailsAndWritesNothing
   Status status = Store()->GetFile("big", dir_.Path("big"));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Path("big")));
+}
+
+TEST_F(S3ObjectStoreTest, RangesArrivingOutOfOrderAreHashedInOrder) {
+  std::string content = RandomBytes(4 * kPart + 10, 11);
+  server_.PutObject("bkt", "root/big", content);
+  ConcurrencyGate others(3);  // the later ranges go first
+  server_.SetInterceptor([&](const FakeS3Request& r) -> std::optional<FakeS3Reply> {
+    if (r.method != "GET" || r.Header("if-match").empty()) return std::nullopt;
+    if (r.Header("range") == "bytes=65536-131071") {
+      others.WaitReached();
+      return std::nullopt;
+    }
+    return others.Arrive();
+  });
+  Status status = Store()->GetFile("big", dir_.Path("big"));
+  ASSERT_TRUE(status.ok()) << status.error().ToString();
+  EXPECT_TRUE(ReadFile(dir_.Path("big")) == content);
+}
+
+TEST_F(S3ObjectStoreTest, ADamagedRangeFailsTheMd5OfTheWholeObject) {
+  std::string content = RandomBytes(4 * kPart + 10, 12);
+  server_.PutObject("bkt", "root/big", content);
+  server_.SetInterceptor([&](const FakeS3Request& r) -> std::optional<FakeS3Reply> {
+    if (r.method != "GET" || r.Header("range") != "bytes=131072-196607") return std::nullopt;
+    std::string damaged = content.substr(131072, kPart);
+    damaged[100] ^= 1;
+    FakeS3Reply reply;
+    reply.status = 206;
+    reply.body = damaged;
+    reply.headers = {{"Content-Range", "bytes 131072-196607/" + std::to_string(content.size())}};
+    return reply;
+  });
+  Status status = Store()->GetFile("big", dir_.Path("big"));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(Contains(status.error().message, "MD5")) << status.error().message;
   EXPECT_FALSE(std::filesystem::exists(dir_.Path("big")));
 }
 
