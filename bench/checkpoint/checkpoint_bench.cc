@@ -7,8 +7,8 @@
 //   checkpoint_bench get-dir  --uri s3://bucket/prefix --dir PATH
 //   checkpoint_bench sync-lag --uri s3://bucket/prefix --dir PATH [--sizes-mb 1,16,64] [--files 20]
 //
-// Every command takes --part-size-mib and --parallelism, which override
-// S3Options' defaults, for what-if runs.
+// Every command takes --part-size-mib, --multipart-threshold-mib and
+// --parallelism, which override S3Options' defaults, for what-if runs.
 //
 // The store is OpenObjectStore(uri, S3OptionsFromEnvironment(...)): the
 // endpoint and keys come from AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, ...,
@@ -36,6 +36,7 @@ struct Flags {
   std::string uri, key, file, dir;
   int files_in_flight = 0;  // 0: TransferOptions' default
   int64_t part_size_mib = 0;  // 0: S3Options' default (what-if runs only)
+  int64_t multipart_threshold_mib = -1;  // -1: S3Options' default (what-if runs only)
   int parallelism = 0;        // 0: S3Options' default (what-if runs only)
   std::vector<int64_t> sizes_mb = {1, 16, 64};
   int files = 20;
@@ -138,6 +139,7 @@ int Main(const std::string& op, const Flags& flags) {
   }
   S3Options base;
   if (flags.part_size_mib > 0) base.part_size_bytes = flags.part_size_mib << 20;
+  if (flags.multipart_threshold_mib >= 0) base.multipart_threshold_bytes = flags.multipart_threshold_mib << 20;
   if (flags.parallelism > 0) base.parallelism = flags.parallelism;
   Result<std::unique_ptr<ObjectStore>> store =
       OpenObjectStore(*uri, S3OptionsFromEnvironment(ProcessEnvironment(), {}, base));
@@ -161,6 +163,8 @@ int main(int argc, char** argv) {
     CLI::App* cmd = app.add_subcommand(name, help);
     cmd->add_option("--uri", flags.uri, "Store root: s3://bucket/prefix or file:///dir")->required();
     cmd->add_option("--part-size-mib", flags.part_size_mib, "S3Options::part_size_bytes (default: its default)");
+    cmd->add_option("--multipart-threshold-mib", flags.multipart_threshold_mib,
+                    "S3Options::multipart_threshold_bytes (default: its default)");
     cmd->add_option("--parallelism", flags.parallelism, "S3Options::parallelism (default: its default)");
     return cmd;
   };

@@ -4,7 +4,8 @@ Markdown tables bench_checkpoint.py prints (see README.md)."""
 TOOLS = ["trainyard", "aws-cp", "aws-sync", "s3cmd", "curl"]
 CASES = [("file", "up"), ("file", "down"), ("dir", "up"), ("dir", "down")]
 # The what-if part: trainyard's store with other S3Options, 1 GiB file only, not in the ratios.
-WHAT_IF = {"trainyard-1part": ["--part-size-mib", "2048"],           # one PUT / one GET
+WHAT_IF = {"trainyard-1put": ["--multipart-threshold-mib", "2048"],   # one streamed PUT
+           "trainyard-1part": ["--multipart-threshold-mib", "2048", "--part-size-mib", "2048"],  # and one GET
            "trainyard-64x4": ["--part-size-mib", "64", "--parallelism", "4"]}
 
 
