@@ -3,10 +3,15 @@
 // programs), built once from the first assignment's HealthSettings and kept
 // (the GPU check holds its NVML session between rounds). The collective
 // check is a Gloo allreduce with the other instances, meeting them through
-// the server's rendezvous (src/collective).
+// the server's rendezvous (src/collective). When every instance is on this
+// host's loopback (no network namespaces of their own), it moves 64 KiB and
+// skips the pairwise tests unless the mesh fails: no network path of theirs
+// could be measured. Gloo's connections are closed on a thread of their own
+// after the result is returned.
 // Thread safety: one call at a time (the runner guarantees it).
 #pragma once
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +43,7 @@ class NodeInstanceHealth : public InstanceHealth {
   const NodeInstanceHealthOptions options_;
   std::vector<std::unique_ptr<HealthCheck>> checks_;  // built on first use
   bool built_ = false;
+  std::future<void> closing_;  // the last collective check's Gloo connections being closed
 };
 
 }  // namespace trainyard

@@ -6,6 +6,7 @@
 #include <gloo/transport/tcp/device.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "collective/gloo_store.h"
@@ -18,20 +19,40 @@ namespace {
 
 using Device = std::shared_ptr<gloo::transport::Device>;
 
-// What one allreduce test (one context, warm-up plus timed iterations) gave.
+// What one timed test (warm-up plus timed iterations) gave.
 struct Measurement {
   bool ok = false;
   std::string error;
-  double seconds = 0;  // mean per timed iteration
+  double seconds = 0;  // the fastest timed iteration
 };
 
-// One context's allreduce of `elements` floats.
-struct AllreduceSpec {
+using Context = std::shared_ptr<gloo::rendezvous::Context>;
+
+// What a caller may close later (see RunGlooCollectiveCheck): the context
+// first, then its device.
+struct OpenConnections {
+  Context mesh;
+  Device device;
+  ~OpenConnections() { mesh.reset(); }
+};
+
+// The fastest of the timed iterations: what the link can do, as little
+// disturbed as possible by other processes taking the CPU for a while (a
+// slow link is slow in every iteration).
+class Fastest {
+ public:
+  void Add(std::chrono::steady_clock::duration d) { best_ = best_ ? std::min(*best_, d) : d; }
+  double seconds() const { return best_ ? std::chrono::duration<double>(*best_).count() : 0; }
+
+ private:
+  std::optional<std::chrono::steady_clock::duration> best_;
+};
+
+// One context: `size` ranks meeting under `prefix`.
+struct ContextSpec {
   std::string prefix;  // rendezvous prefix of this context
   int rank = 0;
   int size = 1;
-  size_t elements = 0;
-  int iterations = 1;
   std::chrono::milliseconds timeout{0};
 };
 
@@ -41,6 +62,12 @@ float Contribution(int rank, size_t i) { return static_cast<float>(rank + 1 + st
 
 float ExpectedSum(int size, size_t i) {
   return static_cast<float>(size * static_cast<int>(i % 13) + size * (size + 1) / 2);
+}
+
+std::vector<float> ContributionOf(int rank, size_t elements) {
+  std::vector<float> values(elements);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = Contribution(rank, i);
+  return values;
 }
 
 std::string Label(const CollectiveCheckOptions& o, int rank) {
@@ -59,21 +86,42 @@ std::string CheckSums(const std::vector<float>& out, int size) {
   return "";
 }
 
-// Runs one allreduce test; catches everything Gloo throws.
-Measurement RunAllreduce(RendezvousClient& rendezvous, Device& device, const AllreduceSpec& spec) {
+// What `peer` sent, element by element; "" when all are right.
+std::string CheckReceived(const std::vector<float>& in, int peer) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != Contribution(peer, i)) {
+      return "wrong value received at element " + std::to_string(i) + ": " + std::to_string(in[i]) +
+             ", expected " + std::to_string(Contribution(peer, i));
+    }
+  }
+  return "";
+}
+
+// The context of `spec`, connected through the server's rendezvous, or
+// nullptr with `*error` set; catches everything Gloo throws.
+Context Connect(RendezvousClient& rendezvous, Device& device, const ContextSpec& spec, std::string* error) {
   SystemClock clock;
   RealSleeper sleeper;
-  std::string stage = "rendezvous";
   try {
     ServerGlooStore store(rendezvous, {.prefix = spec.prefix, .timeout = spec.timeout}, clock, sleeper);
     auto context = std::make_shared<gloo::rendezvous::Context>(spec.rank, spec.size);
     context->setTimeout(spec.timeout);
     context->connectFullMesh(store, device);
-    stage = "allreduce";
-    std::vector<float> in(spec.elements), out(spec.elements);
-    for (size_t i = 0; i < in.size(); ++i) in[i] = Contribution(spec.rank, i);
-    std::chrono::steady_clock::duration timed{0};
-    for (int it = 0; it <= spec.iterations; ++it) {  // iteration 0 is the warm-up
+    return context;
+  } catch (const std::exception& e) {  // gloo::Exception and gloo::EnforceNotMet among them
+    *error = std::string("rendezvous: ") + e.what();
+    return nullptr;
+  }
+}
+
+// Allreduces `elements` floats over `context`, one warm-up then
+// `iterations` timed; catches everything Gloo throws.
+Measurement TimeAllreduce(const Context& context, size_t elements, int iterations,
+                          std::chrono::milliseconds timeout) {
+  try {
+    std::vector<float> in = ContributionOf(context->rank, elements), out(elements);
+    Fastest fastest;
+    for (int it = 0; it <= iterations; ++it) {  // iteration 0 is the warm-up
       std::fill(out.begin(), out.end(), 0.0f);
       gloo::AllreduceOptions opts(context);
       opts.setInput(in.data(), in.size());
@@ -82,16 +130,52 @@ Measurement RunAllreduce(RendezvousClient& rendezvous, Device& device, const All
           static_cast<void (*)(void*, const void*, const void*, size_t)>(&gloo::sum<float>));
       opts.setAlgorithm(gloo::AllreduceOptions::Algorithm::RING);
       opts.setTag(static_cast<uint32_t>(it));
-      opts.setTimeout(spec.timeout);
+      opts.setTimeout(timeout);
       auto start = std::chrono::steady_clock::now();
       gloo::allreduce(opts);
-      if (it > 0) timed += std::chrono::steady_clock::now() - start;
-      if (std::string wrong = CheckSums(out, spec.size); !wrong.empty()) return {false, wrong, 0};
+      if (it > 0) fastest.Add(std::chrono::steady_clock::now() - start);
+      if (std::string wrong = CheckSums(out, context->size); !wrong.empty()) return {false, wrong, 0};
     }
-    return {true, "", std::chrono::duration<double>(timed).count() / spec.iterations};
-  } catch (const std::exception& e) {  // gloo::Exception and gloo::EnforceNotMet among them
-    return {false, stage + ": " + e.what(), 0};
+    return {true, "", fastest.seconds()};
+  } catch (const std::exception& e) {
+    return {false, std::string("allreduce: ") + e.what(), 0};
   }
+}
+
+// Both ranks of a pair send each other `elements` floats at once over the
+// pair's connection in `context` (one warm-up, then `iterations` timed),
+// each checking what it received. Both call it with the same `slot`, which
+// no other exchange on the context uses; catches everything Gloo throws.
+Measurement TimeExchange(const Context& context, int peer, size_t elements, int iterations,
+                         std::chrono::milliseconds timeout, uint64_t slot) {
+  try {
+    std::vector<float> out = ContributionOf(context->rank, elements), in(elements);
+    auto send = context->createUnboundBuffer(out.data(), out.size() * sizeof(float));
+    auto recv = context->createUnboundBuffer(in.data(), in.size() * sizeof(float));
+    Fastest fastest;
+    for (int it = 0; it <= iterations; ++it) {  // iteration 0 is the warm-up
+      std::fill(in.begin(), in.end(), 0.0f);
+      auto start = std::chrono::steady_clock::now();
+      recv->recv(peer, slot);
+      send->send(peer, slot);
+      if (!recv->waitRecv(timeout) || !send->waitSend(timeout)) return {false, "exchange: aborted", 0};
+      if (it > 0) fastest.Add(std::chrono::steady_clock::now() - start);
+      if (std::string wrong = CheckReceived(in, peer); !wrong.empty()) return {false, wrong, 0};
+    }
+    return {true, "", fastest.seconds()};
+  } catch (const std::exception& e) {
+    return {false, std::string("exchange: ") + e.what(), 0};
+  }
+}
+
+// Connects a context for `spec` and allreduces over it: the pairwise tests'
+// fallback when the full mesh failed.
+Measurement ConnectAndAllreduce(RendezvousClient& rendezvous, Device& device, const ContextSpec& spec,
+                                size_t elements, int iterations) {
+  std::string error;
+  Context context = Connect(rendezvous, device, spec, &error);
+  if (!context) return {false, error, 0};
+  return TimeAllreduce(context, elements, iterations, spec.timeout);
 }
 
 double Bandwidth(int64_t bytes, double seconds) { return seconds > 0 ? bytes / seconds : 0; }
@@ -160,8 +244,10 @@ std::string MeshError(const CollectiveCheckOptions& o, const std::set<int>& abse
   return error + gloo_error;
 }
 
-std::vector<PeerResult> PairwiseTests(RendezvousClient& rendezvous, Device& device,
-                                      const CollectiveCheckOptions& o, const std::set<int>& absent) {
+// Runs `test` for each of the rank's scheduled peers, round by round (every
+// rank goes through the same rounds, so partners meet): one PeerResult each.
+template <typename Test>
+std::vector<PeerResult> EachScheduledPeer(const CollectiveCheckOptions& o, Test test) {
   std::vector<PeerResult> peers;
   const int64_t elements = std::max<int64_t>(1, o.pair_bytes / static_cast<int64_t>(sizeof(float)));
   for (int round = 0; round < PairRounds(o.size); ++round) {
@@ -171,29 +257,48 @@ std::vector<PeerResult> PairwiseTests(RendezvousClient& rendezvous, Device& devi
     peer.rank = peer_rank;
     peer.host = o.hosts.empty() ? "" : o.hosts[peer_rank];
     peer.bytes = elements * static_cast<int64_t>(sizeof(float));
-    if (absent.count(peer_rank) > 0) {
-      peer.error = "not tested: " + Label(o, peer_rank) + " did not join the full-mesh rendezvous";
-    } else {
-      int a = std::min(o.rank, peer_rank), b = std::max(o.rank, peer_rank);
-      Measurement m = RunAllreduce(
-          rendezvous, device,
-          {JoinRendezvousKey(o.prefix, "pair-" + std::to_string(a) + "-" + std::to_string(b)),
-           o.rank == a ? 0 : 1, 2, static_cast<size_t>(elements), o.iterations, o.timeout});
-      peer.ok = m.ok;
-      peer.error = m.error;
-      peer.seconds = m.seconds;
-      peer.algbw_bytes_per_s = Bandwidth(peer.bytes, m.seconds);
-    }
+    Measurement m = test(round, peer_rank, static_cast<size_t>(elements));
+    peer.ok = m.ok;
+    peer.error = m.error;
+    peer.seconds = m.seconds;
+    peer.algbw_bytes_per_s = m.ok ? Bandwidth(peer.bytes, m.seconds) : 0;
     peers.push_back(std::move(peer));
   }
   SortByRank(peers);
   return peers;
 }
 
+// The healthy path: each pair exchanges over its connection in the full
+// mesh, no further rendezvous. Slots above the allreduces' tags, one per
+// round.
+std::vector<PeerResult> PairwiseOverMesh(const Context& mesh, const CollectiveCheckOptions& o) {
+  const uint64_t first_slot = static_cast<uint64_t>(mesh->nextSlot(std::max(1, PairRounds(o.size))));
+  return EachScheduledPeer(o, [&](int round, int peer, size_t elements) {
+    return TimeExchange(mesh, peer, elements, o.iterations, o.timeout, first_slot + round);
+  });
+}
+
+// After a failed full mesh: each pair builds a two-rank context of its own
+// (rendezvous <prefix>/pair-<a>-<b>), so a broken link or host shows by
+// which pairs fail; peers that never joined the mesh are not waited for.
+std::vector<PeerResult> PairwiseWithOwnContexts(RendezvousClient& rendezvous, Device& device,
+                                                const CollectiveCheckOptions& o, const std::set<int>& absent) {
+  return EachScheduledPeer(o, [&](int round, int peer, size_t elements) -> Measurement {
+    if (absent.count(peer) > 0) {
+      return {false, "not tested: " + Label(o, peer) + " did not join the full-mesh rendezvous", 0};
+    }
+    int a = std::min(o.rank, peer), b = std::max(o.rank, peer);
+    ContextSpec spec{JoinRendezvousKey(o.prefix, "pair-" + std::to_string(a) + "-" + std::to_string(b)),
+                     o.rank == a ? 0 : 1, 2, o.timeout};
+    return ConnectAndAllreduce(rendezvous, device, spec, elements, o.iterations);
+  });
+}
+
 }  // namespace
 
 Result<CollectiveResult> RunGlooCollectiveCheck(RendezvousClient& rendezvous,
-                                                const CollectiveCheckOptions& o) {
+                                                const CollectiveCheckOptions& o,
+                                                std::shared_ptr<void>* connections) {
   TY_RETURN_IF_ERROR(Validate(o));
   CollectiveResult result;
   result.rank = o.rank;
@@ -215,17 +320,22 @@ Result<CollectiveResult> RunGlooCollectiveCheck(RendezvousClient& rendezvous,
   }
 
   const std::string mesh_prefix = JoinRendezvousKey(o.prefix, "mesh");
-  Measurement mesh = RunAllreduce(rendezvous, device,
-                                  {mesh_prefix, o.rank, o.size, elements, o.iterations, o.timeout});
-  result.ok = mesh.ok;
-  result.seconds = mesh.seconds;
-  result.algbw_bytes_per_s = Bandwidth(result.bytes, mesh.seconds);
-  std::set<int> absent;
-  if (!mesh.ok) {
-    absent = AbsentRanks(rendezvous, mesh_prefix, o);
-    result.error = MeshError(o, absent, mesh.error);
+  std::string connect_error;
+  Context mesh = Connect(rendezvous, device, {mesh_prefix, o.rank, o.size, o.timeout}, &connect_error);
+  Measurement measured = mesh ? TimeAllreduce(mesh, elements, o.iterations, o.timeout)
+                              : Measurement{false, connect_error, 0};
+  result.ok = measured.ok;
+  result.seconds = measured.seconds;
+  result.algbw_bytes_per_s = Bandwidth(result.bytes, measured.seconds);
+  if (measured.ok) {
+    if (o.pair_bytes > 0 && o.pairwise_after_healthy_mesh) result.peers = PairwiseOverMesh(mesh, o);
+    if (connections) *connections = std::make_shared<OpenConnections>(OpenConnections{mesh, device});
+    return result;
   }
-  if (o.pair_bytes > 0) result.peers = PairwiseTests(rendezvous, device, o, absent);
+  mesh.reset();
+  std::set<int> absent = AbsentRanks(rendezvous, mesh_prefix, o);
+  result.error = MeshError(o, absent, measured.error);
+  if (o.pair_bytes > 0) result.peers = PairwiseWithOwnContexts(rendezvous, device, o, absent);
   return result;
 }
 

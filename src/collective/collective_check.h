@@ -8,11 +8,15 @@
 //   1. a full-mesh allreduce of `bytes` (floats), timed over `iterations`
 //      after one warm-up, every element checked against the exact sum;
 //   2. pairwise tests: a round-robin tournament (pair_schedule.h) in which
-//      each pair of ranks builds its own two-rank context and allreduces
-//      `pair_bytes`, so that a failure or a slow link points at a host
-//      (controller/collective_verdict.h draws the conclusion);
+//      the two ranks of each pair send each other `pair_bytes` at once over
+//      their connection in the full mesh (no further rendezvous), each
+//      checking what arrived, so that a failure or a slow link points at a
+//      host (controller/collective_verdict.h draws the conclusion). When the
+//      full mesh itself failed, each pair builds a two-rank context of its
+//      own and allreduces instead, so the faulty host can still be named;
 //   3. the NCCL probe (nccl_probe.h): a note only, for now.
-// Rendezvous keys: <prefix>/mesh/... and <prefix>/pair-<a>-<b>/... (a < b).
+// Rendezvous keys: <prefix>/mesh/..., and after a failed mesh
+// <prefix>/pair-<a>-<b>/... (a < b).
 //
 // A rank that cannot reach the rendezvous or a peer within `timeout` gets
 // ok = false (or a failed PeerResult) with the reason; a peer that never
@@ -25,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,7 +55,12 @@ struct CollectiveCheckOptions {
   std::string hostname = "127.0.0.1";
   int64_t bytes = 16 << 20;       // full-mesh payload per iteration (whole floats, >= 4)
   int64_t pair_bytes = 4 << 20;   // each pairwise test's payload; 0 skips the pairwise tests
-  int iterations = 3;             // timed iterations (>= 1), after one untimed warm-up
+  // false: pairwise tests only after a failed full mesh, to locate the fault.
+  // For instances that share one loopback device, where a slow pair cannot
+  // point at a host (every pair is the same device) and would only add time.
+  bool pairwise_after_healthy_mesh = true;
+  int iterations = 3;             // timed iterations (>= 1), after one untimed warm-up;
+                                  // a test's time is its fastest iteration
   std::chrono::milliseconds timeout{30000};  // per rendezvous and per allreduce
   NcclProbeOptions nccl;
 };
@@ -60,7 +70,13 @@ struct CollectiveCheckOptions {
 // kInvalidArgument for options that make no sense (rank outside [0, size),
 // size < 1, bytes < 4, iterations < 1, a non-positive timeout, an empty
 // prefix, hosts of the wrong count).
+//
+// Closing Gloo's connections and device takes time (each connection waits
+// for a tick of Gloo's event loop, every 10 ms): with `connections` given,
+// they are handed over still open instead, for the caller to drop (on
+// another thread, say) once the result is on its way.
 Result<CollectiveResult> RunGlooCollectiveCheck(RendezvousClient& rendezvous,
-                                                const CollectiveCheckOptions& options);
+                                                const CollectiveCheckOptions& options,
+                                                std::shared_ptr<void>* connections = nullptr);
 
 }  // namespace trainyard

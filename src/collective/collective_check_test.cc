@@ -80,6 +80,43 @@ TEST(GlooCollectiveCheckTest, ThreeRanksCheckEveryPair) {
   EXPECT_EQ(results[1]->peers[1].rank, 2);
 }
 
+TEST(GlooCollectiveCheckTest, FourRanksTestEveryPairOverTheMeshWithoutAnotherRendezvous) {
+  FakeRendezvousClient client;
+  auto results = RunRanks(client, {Options(0, 4), Options(1, 4), Options(2, 4), Options(3, 4)});
+  for (const auto& r : results) ExpectHealthy(r, 4);
+  EXPECT_GT(client.keys_below("attempt-1/preflight/mesh/"), 0u);
+  EXPECT_EQ(client.keys_below("attempt-1/preflight/pair-"), 0u)
+      << "the pairs of a healthy mesh exchange over its connections: no rendezvous of their own";
+}
+
+TEST(GlooCollectiveCheckTest, OnOneLoopbackAHealthyMeshSkipsThePairs) {
+  FakeRendezvousClient client;
+  std::vector<CollectiveCheckOptions> options = {Options(0, 3), Options(1, 3), Options(2, 3)};
+  for (auto& o : options) o.pairwise_after_healthy_mesh = false;
+  for (const auto& r : RunRanks(client, options)) {
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_TRUE(r->ok) << r->error;
+    EXPECT_GT(r->algbw_bytes_per_s, 0);
+    EXPECT_TRUE(r->peers.empty());
+  }
+}
+
+TEST(GlooCollectiveCheckTest, OnOneLoopbackAFailedMeshStillTestsThePairsToLocateTheFault) {
+  FakeRendezvousClient client;
+  std::vector<CollectiveCheckOptions> present = {Options(0, 3), Options(1, 3)};
+  for (auto& o : present) {
+    o.timeout = milliseconds(1000);
+    o.pairwise_after_healthy_mesh = false;
+  }
+  for (const auto& r : RunRanks(client, present)) {  // rank 2 never runs
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_FALSE(r->ok);
+    ASSERT_EQ(r->peers.size(), 2u);
+    const PeerResult& other_present = r->peers[0].rank == 2 ? r->peers[1] : r->peers[0];
+    EXPECT_TRUE(other_present.ok) << other_present.error;
+  }
+}
+
 TEST(GlooCollectiveCheckTest, ASingleRankPassesAlone) {
   FakeRendezvousClient client;
   Result<CollectiveResult> r = RunGlooCollectiveCheck(client, Options(0, 1));

@@ -34,4 +34,11 @@ size_t FakeRendezvousClient::key_count() const {
   return values_.size();
 }
 
+size_t FakeRendezvousClient::keys_below(const std::string& prefix) const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [key, unused] : values_) n += key.starts_with(prefix) ? 1 : 0;
+  return n;
+}
+
 }  // namespace trainyard

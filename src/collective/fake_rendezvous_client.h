@@ -20,6 +20,7 @@ class FakeRendezvousClient : public RendezvousClient {
   void set_unavailable(bool unavailable);
   int calls() const;       // Set and Get calls so far, failed ones included
   size_t key_count() const;
+  size_t keys_below(const std::string& prefix) const;  // keys starting with `prefix`
 
  private:
   mutable std::mutex mu_;

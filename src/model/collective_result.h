@@ -30,7 +30,7 @@ struct PeerResult {
   bool ok = false;               // the pair connected and every sum was right
   std::string error;             // why not, when !ok
   int64_t bytes = 0;             // bytes allreduced per iteration
-  double seconds = 0;            // mean seconds per iteration
+  double seconds = 0;            // the fastest timed iteration, seconds
   double algbw_bytes_per_s = 0;  // bytes / seconds
   bool operator==(const PeerResult&) const = default;
 };
@@ -42,7 +42,7 @@ struct CollectiveResult {
   int size = 0;
   int64_t bytes = 0;             // bytes allreduced per iteration, all ranks together
   int iterations = 0;            // timed iterations (after one untimed warm-up)
-  double seconds = 0;            // mean seconds per iteration
+  double seconds = 0;            // the fastest timed iteration, seconds
   double algbw_bytes_per_s = 0;  // bytes / seconds
   std::vector<PeerResult> peers; // one per other rank, by rank
   std::string nccl;              // what became of the NCCL check, e.g. "skipped: ..."
