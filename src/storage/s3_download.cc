@@ -148,63 +148,72 @@ class InOrderMd5 {
 Result<S3Download> S3Download::Start(S3Requester& s3, std::string key, std::string uri,
                                      const OpenOutput& open_output) {
   S3Download download(s3, std::move(key), std::move(uri));
-  S3Download& d = download;
-  const int64_t part_size = s3.options().part_size_bytes;
-  int64_t written = 0;
+  TY_RETURN_IF_ERROR(download.FetchFirstPart(open_output));
+  return download;
+}
+
+Status S3Download::FetchFirstPart(const OpenOutput& open_output) {
   Status opened = Ok();
   auto open_once = [&]() -> bool {
-    if (d.fd_ >= 0) return true;
+    if (fd_ >= 0) return true;
     Result<int> fd = open_output();
     if (!fd.ok()) opened = fd.error();
-    if (fd.ok()) d.fd_ = *fd;
+    if (fd.ok()) fd_ = *fd;
     return fd.ok();
   };
+  int64_t written = 0;
+  S3Call call = FirstPartCall(open_once, &written);
+  Result<HttpResponse> reply = s3_->Send(call, uri_);
+  if (opened.ok() && reply.ok() && reply->status == 416) {  // empty: get it whole, to be sure
+    call.headers.clear();
+    call.statuses_for_caller.clear();
+    reply = s3_->Send(call, uri_);
+  }
+  if (!opened.ok()) return opened.error();
+  if (!reply.ok()) return reply.error();
+  size_ = written;
+  if (reply->status == 206) {
+    std::optional<int64_t> total = TotalFromContentRange(reply->Header("content-range"));
+    if (!total) return Changed("a partial reply without a usable Content-Range");
+    size_ = *total;
+    if (*total == 0) written = 0;
+    if (written != std::min(s3_->options().part_size_bytes, *total)) return Changed("short first part");
+  }
+  first_part_size_ = written;
+  etag_ = reply->Header("etag");
+  expected_md5_ = PlainMd5Of(*reply);
+  if (!open_once()) return opened.error();  // an empty object has no body to open it for
+  return Ok();
+}
+
+S3Call S3Download::FirstPartCall(const std::function<bool()>& open_once, int64_t* written) {
+  const int64_t part_size = s3_->options().part_size_bytes;
   S3Call call;
-  call.key = d.key_;
+  call.key = key_;
   call.headers = {"Range: bytes=0-" + std::to_string(part_size - 1)};
   call.statuses_for_caller = {416};  // S3's answer to a range on an empty object
-  call.want_body = [&](const HttpResponse& head) {
+  call.want_body = [this, open_once](const HttpResponse& head) {
     if (head.status < 200 || head.status >= 300) return true;  // an error document
     // s3rver answers a range on an empty object with a 206 announcing one
     // byte it never sends.
     if (head.status == 206 && TotalFromContentRange(head.Header("content-range")) == 0) return false;
-    d.expected_md5_ = PlainMd5Of(head);
+    expected_md5_ = PlainMd5Of(head);
     return open_once();
   };
-  call.before_attempt = [&] {
-    written = 0;
-    d.md5_->Reset();
+  call.before_attempt = [this, written] {
+    *written = 0;
+    md5_->Reset();
   };
-  call.body_sink = [&](std::string_view chunk) -> Status {
-    if (written + static_cast<int64_t>(chunk.size()) > part_size) {
+  call.body_sink = [this, written, part_size](std::string_view chunk) -> Status {
+    if (*written + static_cast<int64_t>(chunk.size()) > part_size) {
       return MakeError(ErrorCode::kFailedPrecondition, "the server ignored the Range header");
     }
-    TY_RETURN_IF_ERROR(PwriteAll(d.fd_, chunk, written));
-    if (!d.expected_md5_.empty()) d.md5_->Update(chunk);
-    written += static_cast<int64_t>(chunk.size());
+    TY_RETURN_IF_ERROR(PwriteAll(fd_, chunk, *written));
+    if (!expected_md5_.empty()) md5_->Update(chunk);
+    *written += static_cast<int64_t>(chunk.size());
     return Ok();
   };
-  Result<HttpResponse> reply = s3.Send(call, d.uri_);
-  if (opened.ok() && reply.ok() && reply->status == 416) {  // empty: get it whole, to be sure
-    call.headers.clear();
-    call.statuses_for_caller.clear();
-    reply = s3.Send(call, d.uri_);
-  }
-  if (!opened.ok()) return opened.error();
-  if (!reply.ok()) return reply.error();
-  d.size_ = written;
-  if (reply->status == 206) {
-    std::optional<int64_t> total = TotalFromContentRange(reply->Header("content-range"));
-    if (!total) return Changed("a partial reply without a usable Content-Range");
-    d.size_ = *total;
-    if (*total == 0) written = 0;
-    if (written != std::min(part_size, *total)) return Changed("short first part");
-  }
-  d.first_part_size_ = written;
-  d.etag_ = reply->Header("etag");
-  d.expected_md5_ = PlainMd5Of(*reply);
-  if (!open_once()) return opened.error();  // an empty object has no body to open it for
-  return download;
+  return call;
 }
 
 Status S3Download::Finish() {

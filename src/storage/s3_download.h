@@ -43,6 +43,13 @@ class S3Download {
   S3Download(S3Requester& s3, std::string key, std::string uri)
       : s3_(&s3), key_(std::move(key)), uri_(std::move(uri)), md5_(std::make_unique<Md5>()) {}
 
+  // The first GET: opens the output (open_once) when a 2xx reply comes,
+  // writes and hashes the body as it arrives; sets size_, etag_,
+  // expected_md5_ and first_part_size_.
+  Status FetchFirstPart(const OpenOutput& open_output);
+  // Its request; the callbacks use `this`, `open_once` and `*written`.
+  S3Call FirstPartCall(const std::function<bool()>& open_once, int64_t* written);
+
   // Called after each chunk of a ranged GET is in the file, with its offset.
   using ChunkWritten = std::function<Status(int64_t offset, std::string_view chunk)>;
   Status FetchRange(int64_t offset, int64_t length, const ChunkWritten& written_hook);
