@@ -66,6 +66,15 @@ Result<std::string> Md5OfFile(int fd, int64_t size) {
   return md5.Finish();
 }
 
+// kUnavailable if the file has bytes past `size` (it grew while it was read).
+Status CheckNotGrown(int fd, int64_t size) {
+  char probe;
+  TY_ASSIGN_OR_RETURN(size_t more, PreadSome(fd, std::span<char>(&probe, 1), size));
+  if (more == 0) return Ok();
+  return MakeError(ErrorCode::kUnavailable,
+                   "the local file grew while it was uploaded (it had " + std::to_string(size) + " bytes)");
+}
+
 // Body bytes of a streamed PUT, straight from the file into libcurl's
 // buffer. A file that ends before `size` or goes on past it is an error, so
 // the request is cut short and the server stores nothing; bytes that changed
@@ -73,14 +82,7 @@ Result<std::string> Md5OfFile(int fd, int64_t size) {
 Result<size_t> ReadBody(int fd, int64_t size, int64_t offset, std::span<char> buffer) {
   TY_ASSIGN_OR_RETURN(size_t n, PreadSome(fd, buffer, offset));
   if (n == 0) return BecameShorter(offset);
-  if (offset + static_cast<int64_t>(n) == size) {
-    char probe;
-    TY_ASSIGN_OR_RETURN(size_t more, PreadSome(fd, std::span<char>(&probe, 1), size));
-    if (more > 0) {
-      return MakeError(ErrorCode::kUnavailable, "the local file grew while it was uploaded (it had " +
-                                                    std::to_string(size) + " bytes)");
-    }
-  }
+  if (offset + static_cast<int64_t>(n) == size) TY_RETURN_IF_ERROR(CheckNotGrown(fd, size));
   return n;
 }
 
@@ -204,6 +206,7 @@ Status PutMultipart(S3Requester& s3, const std::string& key, const std::string& 
   TY_ASSIGN_OR_RETURN(std::string upload_id, StartUpload(s3, key, uri));
   MultipartUpload upload(s3, key, uri, std::move(upload_id));
   Status status = upload.SendParts(fd, size, part_size);
+  if (status.ok()) status = CheckNotGrown(fd, size);
   if (status.ok()) status = upload.Complete();
   if (!status.ok()) return upload.Abort(status.error());
   return CheckStoredSize(s3, key, uri, size);

@@ -19,10 +19,11 @@ namespace trainyard {
 // the size; a retry reads the file again). Above it: parts go out
 // S3Options::parallelism at a time, each with Content-MD5; on any failure the
 // multipart upload is aborted. kUnavailable if the file turns out shorter
-// than `size` or, for the streamed PUT, longer (it changed while being read;
-// the server stores nothing); bytes changed in place fail the server's
-// Content-MD5 check (BadDigest, retried, then kUnavailable); kInternal if
-// a multipart object's stored size is not `size` afterwards.
+// or longer than `size` (it changed while being read; the server stores
+// nothing); bytes changed in place fail the server's Content-MD5 check
+// (BadDigest, retried, then kUnavailable), except in multipart parts already
+// sent; kInternal if a multipart object's stored size is not `size`
+// afterwards.
 Status S3PutObject(S3Requester& s3, const std::string& key, const std::string& uri, int fd, int64_t size);
 
 }  // namespace trainyard

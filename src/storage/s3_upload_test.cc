@@ -142,6 +142,21 @@ TEST_F(S3UploadTest, AFileThatGrowsWhileItIsSentIsAnErrorAndStoresNothing) {
   EXPECT_FALSE(server_.Object("bkt", "root/k").has_value());
 }
 
+TEST_F(S3UploadTest, AFileThatGrowsDuringAMultipartUploadIsAnErrorAndStoresNothing) {
+  WriteFile(path_, RandomBytes(kThreshold + kPart, 8));
+  std::atomic<int> parts{0};
+  server_.SetInterceptor([&](const FakeS3Request& r) -> std::optional<FakeS3Reply> {
+    if (r.params.count("partNumber") && ++parts == 1) std::ofstream(path_, std::ios::app) << "more";
+    return std::nullopt;
+  });
+  Status status = store_->PutFile("k", path_);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(Contains(status.error().message, "grew")) << status.error().message;
+  EXPECT_FALSE(server_.Object("bkt", "root/k").has_value());
+  EXPECT_EQ(server_.OpenMultipartUploads(), 0) << "the upload was not aborted";
+}
+
 TEST_F(S3UploadTest, BytesChangedInPlaceFailTheServersDigestCheckAndStoreNothing) {
   WriteFile(path_, RandomBytes(3 * kPart, 6));
   Status status = PutWhileChanging(server_, *store_, path_, [&] { WriteFile(path_, RandomBytes(3 * kPart, 7)); });
