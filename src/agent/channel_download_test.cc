@@ -35,6 +35,9 @@ class FailingGetOpener : public ObjectStoreOpener {
     store->FailEveryCall(ObjectStoreOp::kGet);
     return std::unique_ptr<ObjectStore>(std::move(store));
   }
+  Status ExtractArchive(const std::string&, const std::string&) override {
+    return MakeError(ErrorCode::kInternal, "channels are never archives");
+  }
 
  private:
   std::vector<std::unique_ptr<ObjectStore>> inner_;

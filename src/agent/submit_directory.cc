@@ -6,7 +6,6 @@
 
 #include "agent/contract_files.h"
 #include "agent/toolkit_values.h"
-#include "storage/tarball.h"
 #include "storage/transfer.h"
 
 namespace trainyard {
@@ -42,13 +41,13 @@ Result<std::pair<StorageUri, std::string>> SplitArchiveUri(const StorageUri& uri
 Status FetchArchive(const StorageUri& uri, const InstanceLayout& layout,
                     ObjectStoreOpener& opener) {
   if (uri.scheme == StorageScheme::kFile) {  // extract in place, no copy
-    return ExtractTarGz(uri.path, layout.code_dir().string());
+    return opener.ExtractArchive(uri.path, layout.code_dir().string());
   }
   TY_ASSIGN_OR_RETURN(auto split, SplitArchiveUri(uri));
   TY_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, opener.Open(split.first));
   const fs::path temp = layout.ml_root / ".ty-submit-directory.tar.gz";
   Status status = store->GetFile(split.second, temp.string());
-  if (status.ok()) status = ExtractTarGz(temp.string(), layout.code_dir().string());
+  if (status.ok()) status = opener.ExtractArchive(temp.string(), layout.code_dir().string());
   std::error_code ec;
   fs::remove(temp, ec);
   return status;

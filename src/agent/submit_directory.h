@@ -5,8 +5,8 @@
 //
 // The code dir is emptied first. Directories are fetched through the
 // ObjectStoreOpener (so symlinks and special files are never followed or
-// copied), archives are extracted with ExtractTarGz (which refuses entries
-// that escape). The program named by `sagemaker_program` is made executable
+// copied), archives are extracted by the opener (ExtractTarGz's rules: entries
+// that escape are refused). The program named by `sagemaker_program` is made executable
 // for its owner, as the toolkit chmods the code it runs.
 //
 // Errors: kInvalidArgument (a ClientError) when the submit directory is

@@ -1,0 +1,56 @@
+#include "common/module_loader.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+
+namespace trainyard {
+namespace {
+
+std::string ExecutableDir() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+// Loaded modules by path: dlopen's own handles, kept for the process's life.
+std::mutex& LoadedMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+}  // namespace
+
+Result<const ModuleHeader*> LoadModuleHeader(const std::string& file, const std::string& entry, size_t size) {
+  const std::string path = ExecutableDir() + "/" + file;
+  std::lock_guard lock(LoadedMutex());
+  if (access(path.c_str(), F_OK) != 0) {
+    return MakeError(ErrorCode::kNotFound, "module " + path + " is missing (it is built and kept beside " +
+                                               "the executable)");
+  }
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // the same handle again once loaded
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    return MakeError(ErrorCode::kFailedPrecondition, "module " + path + " does not load: " + (why ? why : "?"));
+  }
+  using Entry = const ModuleHeader* (*)();
+  auto function = reinterpret_cast<Entry>(dlsym(handle, entry.c_str()));
+  if (function == nullptr) {
+    return MakeError(ErrorCode::kFailedPrecondition, "module " + path + " has no entry point " + entry);
+  }
+  const ModuleHeader* header = function();
+  if (header == nullptr || header->abi != kModuleAbi || header->size != size) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "module " + path + " was built for another version of trainyard (ABI " +
+                         (header ? std::to_string(header->abi) + ", table of " + std::to_string(header->size) +
+                                       " bytes"
+                                 : std::string("unknown")) +
+                         "; this program expects ABI " + std::to_string(kModuleAbi) + ", " +
+                         std::to_string(size) + " bytes)");
+  }
+  return header;
+}
+
+}  // namespace trainyard
