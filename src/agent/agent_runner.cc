@@ -223,12 +223,25 @@ Status AgentRunner::PrepareAttempt() {
   return Ok();
 }
 
-// Node checks, then the collective check; an error names what was unhealthy.
+// Node checks and the collective check at once (the node checks wait on
+// disks, the collective check on peers; a host failing its node checks still
+// shows up for its peers instead of leaving them to time out); an error names
+// what was unhealthy, node checks first.
 Status AgentRunner::Preflight() {
   if (!deps_.health) return Ok();
   const HealthSettings& settings = assignment_.health;
+  if (settings.node_checks) StartHealthRound("preflight");
+  std::optional<CollectiveOutcome> collective;
+  if (settings.collective_check && assignment_.hosts.size() > 1) {
+    Note("collective check with " + std::to_string(assignment_.hosts.size() - 1) + " other instance(s)");
+    collective = deps_.health->CollectiveCheck(assignment_);
+    {
+      std::lock_guard lock(health_mu_);
+      if (!collective->result.is_null()) collective_ = collective->result;
+    }
+    Note("collective check: " + collective->detail);
+  }
   if (settings.node_checks) {
-    StartHealthRound("preflight");
     CollectHealthRound(/*wait=*/true);
     std::lock_guard lock(health_mu_);
     if (health_ && health_->unhealthy()) {
@@ -236,18 +249,9 @@ Status AgentRunner::Preflight() {
                                                     health_->Summary());
     }
   }
-  if (settings.collective_check && assignment_.hosts.size() > 1) {
-    Note("collective check with " + std::to_string(assignment_.hosts.size() - 1) + " other instance(s)");
-    CollectiveOutcome outcome = deps_.health->CollectiveCheck(assignment_);
-    {
-      std::lock_guard lock(health_mu_);
-      if (!outcome.result.is_null()) collective_ = outcome.result;
-    }
-    Note("collective check: " + outcome.detail);
-    if (!outcome.ok) {
-      return MakeError(ErrorCode::kUnavailable, "collective check failed on " + assignment_.host + ": " +
-                                                    outcome.detail);
-    }
+  if (collective && !collective->ok) {
+    return MakeError(ErrorCode::kUnavailable, "collective check failed on " + assignment_.host + ": " +
+                                                  collective->detail);
   }
   return Ok();
 }

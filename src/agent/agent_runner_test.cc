@@ -344,6 +344,22 @@ TEST_F(AgentRunnerTest, AnUnhealthyInstanceNeverStartsTheProgramAndSaysWhy) {
   EXPECT_FALSE(fs::exists(options_.ml_root / "model" / "ran"));
 }
 
+// Its peers must not wait out their rendezvous timeout for it: the node
+// checks' failure is what it reports, the collective check ran all the same.
+TEST_F(AgentRunnerTest, AnInstanceFailingItsNodeChecksStillMeetsItsPeers) {
+  assignment_.hosts = {"algo-1", "algo-2"};
+  Train("exit 0\n");
+  FakeHealth health;
+  health.healthy = false;
+  FakeTransport transport(assignment_, Conductor);
+  ASSERT_TRUE(Run(transport, &health).ok());
+  const AgentReport& last = transport.reports_.back();
+  EXPECT_EQ(last.phase, AgentPhase::kFailed);
+  EXPECT_EQ(last.failure, "InternalServerError: health check failed on algo-1: program check.sh: exited 1: bad disk");
+  EXPECT_EQ(health.collective_attempts, (std::vector<int>{1}));
+  ASSERT_TRUE(last.collective.has_value());
+}
+
 TEST_F(AgentRunnerTest, AFailedCollectiveCheckFailsTheInstanceWithTheResult) {
   assignment_.hosts = {"algo-1", "algo-2"};
   Train("exit 0\n");

@@ -7,7 +7,8 @@
 // A check that could not run is an outcome with state "error", which is not
 // a reason to replace the instance. Implementations: NodeInstanceHealth
 // (src/health checks + the Gloo collective check), fakes in tests.
-// Thread safety: calls may come from a worker thread, one at a time.
+// Thread safety: calls come from worker threads; NodeChecks and
+// CollectiveCheck may run at the same time (preflight), each one at a time.
 #pragma once
 
 #include <string>

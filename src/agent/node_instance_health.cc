@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "collective/collective_check.h"
-#include "collective/http_rendezvous_client.h"
+#include "agent/collective_check_child.h"
 #include "collective/loopback_host.h"
 #include "health/health_suite.h"
 
@@ -69,14 +68,6 @@ CollectiveOutcome NodeInstanceHealth::CollectiveCheck(const Assignment& assignme
     outcome.detail = assignment.host + " is not among the job's hosts";
     return outcome;
   }
-  Result<std::unique_ptr<HttpRendezvousClient>> client = HttpRendezvousClient::Create(
-      {.server_url = options_.server_url, .job_name = assignment.job_name, .host = assignment.host,
-       .token = options_.token});
-  if (!client.ok()) {
-    outcome.ok = false;
-    outcome.detail = "rendezvous: " + client.error().message;
-    return outcome;
-  }
   CollectiveCheckOptions check;
   check.rank = static_cast<int>(me - assignment.hosts.begin());
   check.size = static_cast<int>(assignment.hosts.size());
@@ -90,13 +81,16 @@ CollectiveOutcome NodeInstanceHealth::CollectiveCheck(const Assignment& assignme
     // to measure, only whether each can join and exchange correct data.
     check.bytes = std::min<int64_t>(check.bytes, kLoopbackCheckBytes);
     check.pairwise_after_healthy_mesh = false;
+    check.iterations = 1;
+  } else {
+    check.iterations = 2;
   }
-  check.iterations = 2;
   check.timeout = std::chrono::milliseconds(std::max(settings.collective_timeout_ms, 100));
-  std::shared_ptr<void> connections;
-  Result<CollectiveResult> result = RunGlooCollectiveCheck(**client, check, &connections);
-  // Closing Gloo's connections takes tens of ms: not on the way to training.
-  closing_ = std::async(std::launch::async, [open = std::move(connections)]() mutable { open.reset(); });
+  Result<CollectiveResult> result = RunCollectiveCheckInChild(
+      options_.check_executable, options_.check_environment,
+      {.server_url = options_.server_url, .job_name = assignment.job_name, .host = assignment.host,
+       .token = options_.token},
+      check);
   if (!result.ok()) {
     outcome.ok = false;
     outcome.detail = result.error().message;

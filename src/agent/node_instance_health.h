@@ -6,12 +6,12 @@
 // the server's rendezvous (src/collective). When every instance is on this
 // host's loopback (no network namespaces of their own), it moves 64 KiB and
 // skips the pairwise tests unless the mesh fails: no network path of theirs
-// could be measured. Gloo's connections are closed on a thread of their own
-// after the result is returned.
-// Thread safety: one call at a time (the runner guarantees it).
+// could be measured. The check runs in a child process, so the agent never
+// maps Gloo.
+// Thread safety: NodeChecks and CollectiveCheck share no state and may run at
+// once; each is called one at a time (the runner guarantees it).
 #pragma once
 
-#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +28,10 @@ struct NodeInstanceHealthOptions {
   // The address this instance's Gloo endpoint binds: its host name when
   // instances resolve each other (namespaces), else loopback.
   bool hosts_resolve = false;
+  // The collective check runs as `<check_executable> collective-check` in a
+  // child process with `check_environment` (agent/collective_check_child.h).
+  std::string check_executable;
+  std::vector<std::string> check_environment;
 };
 
 class NodeInstanceHealth : public InstanceHealth {
@@ -43,7 +47,6 @@ class NodeInstanceHealth : public InstanceHealth {
   const NodeInstanceHealthOptions options_;
   std::vector<std::unique_ptr<HealthCheck>> checks_;  // built on first use
   bool built_ = false;
-  std::future<void> closing_;  // the last collective check's Gloo connections being closed
 };
 
 }  // namespace trainyard

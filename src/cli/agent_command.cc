@@ -3,9 +3,13 @@
 // where other users could read it).
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <thread>
+#include <unistd.h>
+#include <vector>
 
+#include "agent/agent_modules.h"
 #include "agent/agent_runner.h"
 #include "agent/http_agent_transport.h"
 #include "agent/node_instance_health.h"
@@ -20,12 +24,26 @@ struct AgentFlags {
   bool hosts_resolve = false;
 };
 
+// This program, started again for the collective check.
+std::string SelfExecutable() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/proc/self/exe") : self.string();
+}
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
 int RunAgent(const AgentFlags& flags) {
-  const char* token = std::getenv("TRAINYARD_AGENT_TOKEN");
-  if (!token || !*token) {
+  const char* token_variable = std::getenv("TRAINYARD_AGENT_TOKEN");
+  if (!token_variable || !*token_variable) {
     std::fprintf(stderr, "trainyard agent: TRAINYARD_AGENT_TOKEN is not set\n");
     return 2;
   }
+  const std::string token = token_variable;
   Result<std::unique_ptr<HttpAgentTransport>> transport =
       HttpAgentTransport::Create({.server_url = flags.server, .job_name = flags.job, .host = flags.host,
                                   .token = token});
@@ -34,10 +52,14 @@ int RunAgent(const AgentFlags& flags) {
     return 2;
   }
   SystemClock clock;
-  NodeInstanceHealth health(clock, {.server_url = flags.server, .token = token,
-                                    .hosts_resolve = flags.hosts_resolve});
   unsetenv("TRAINYARD_AGENT_TOKEN");  // the training program must not see it
-  ConfiguredObjectStoreOpener opener(S3OptionsFromEnvironment(ProcessEnvironment()));
+  NodeInstanceHealth health(clock, {.server_url = flags.server, .token = token,
+                                    .hosts_resolve = flags.hosts_resolve,
+                                    .check_executable = SelfExecutable(),
+                                    .check_environment = CurrentEnvironment()});
+  // S3, archives and Gloo come from modules loaded on first use: an idle
+  // agent maps none of their libraries.
+  ModuleObjectStoreOpener opener(S3OptionsFromEnvironment(ProcessEnvironment()));
   RealSleeper sleeper;
   AgentRunnerOptions options;
   options.ml_root = flags.ml_root;

@@ -23,5 +23,6 @@ void AddLogsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddRunCommand(CLI::App& app, int* exit_code);
 void AddCheckpointsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddAgentCommand(CLI::App& app, int* exit_code);
+void AddCollectiveCheckCommand(CLI::App& app, int* exit_code);  // the agent's child
 
 }  // namespace trainyard::cli

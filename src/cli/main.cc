@@ -20,6 +20,7 @@ int Main(int argc, char** argv) {
   AddRunCommand(app, &exit_code);
   AddCheckpointsCommand(app, flags, &exit_code);
   AddAgentCommand(app, &exit_code);
+  AddCollectiveCheckCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

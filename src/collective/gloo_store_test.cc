@@ -57,7 +57,9 @@ TEST_F(ServerGlooStoreTest, SetThenGetUnderThePrefix) {
 TEST_F(ServerGlooStoreTest, GetPollsWithDoublingBackoffUntilTheKeyIsSet) {
   ServerGlooStore store = Store();
   sleeper_.on_sleep = [&](int n) {
-    if (n == 8) ASSERT_TRUE(client_.Set("attempt-1/preflight/mesh/1", "late").ok());
+    if (n == 8) {
+      ASSERT_TRUE(client_.Set("attempt-1/preflight/mesh/1", "late").ok());
+    }
   };
   EXPECT_EQ(store.get("1"), Bytes("late"));
   EXPECT_EQ(sleeper_.sleeps, (std::vector<int64_t>{1, 2, 4, 8, 16, 32, 50, 50}));
@@ -80,7 +82,9 @@ TEST_F(ServerGlooStoreTest, WaitCoversEveryKeyWithinOneDeadline) {
   ServerGlooStore store = Store(std::chrono::milliseconds(10'000));
   ASSERT_TRUE(client_.Set("attempt-1/preflight/mesh/a", "1").ok());
   sleeper_.on_sleep = [&](int n) {
-    if (n == 3) ASSERT_TRUE(client_.Set("attempt-1/preflight/mesh/b", "2").ok());
+    if (n == 3) {
+      ASSERT_TRUE(client_.Set("attempt-1/preflight/mesh/b", "2").ok());
+    }
   };
   store.wait({"a", "b"}, std::chrono::milliseconds(100));
   EXPECT_EQ(sleeper_.sleeps.size(), 3u);
