@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "collective/gloo_loop_waker.h"
 #include "collective/gloo_store.h"
 #include "collective/pair_schedule.h"
 #include "common/clock.h"
@@ -97,15 +98,27 @@ std::string CheckReceived(const std::vector<float>& in, int peer) {
   return "";
 }
 
+// How long a rank waiting in the rendezvous may go between polls: 2 ms per
+// rank, within [5 ms, 50 ms], so that a job's ranks poll the server about
+// 500 times a second together (up to 25 ranks) while a small job does not
+// sleep for tens of ms past the moment its last rank arrives.
+std::chrono::milliseconds PollCap(int size) {
+  return std::clamp(std::chrono::milliseconds(2 * size), std::chrono::milliseconds(5),
+                    std::chrono::milliseconds(50));
+}
+
 // The context of `spec`, connected through the server's rendezvous, or
 // nullptr with `*error` set; catches everything Gloo throws.
 Context Connect(RendezvousClient& rendezvous, Device& device, const ContextSpec& spec, std::string* error) {
   SystemClock clock;
   RealSleeper sleeper;
   try {
-    ServerGlooStore store(rendezvous, {.prefix = spec.prefix, .timeout = spec.timeout}, clock, sleeper);
+    ServerGlooStore store(rendezvous,
+                          {.prefix = spec.prefix, .timeout = spec.timeout, .max_backoff = PollCap(spec.size)},
+                          clock, sleeper);
     auto context = std::make_shared<gloo::rendezvous::Context>(spec.rank, spec.size);
     context->setTimeout(spec.timeout);
+    GlooLoopWaker waker(device);
     context->connectFullMesh(store, device);
     return context;
   } catch (const std::exception& e) {  // gloo::Exception and gloo::EnforceNotMet among them
