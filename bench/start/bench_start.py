@@ -213,6 +213,9 @@ def idle_agent_memory(server, instances, out_dir, settle_s=2.0, samples=5):
                 raise RuntimeError(f"{name}: programs did not start")
             time.sleep(0.1)
         time.sleep(settle_s)  # a few heartbeats: the agent is now in its steady idle loop
+        pids_now = agent_pids(server, name)  # while the job runs: after the stop they are gone
+        by_file = rss_by_mapping(pids_now[0]) if pids_now else {}
+        own_ns = [own_namespaces(pid) for pid in pids_now]
         per_sample = []
         for _ in range(samples):
             snap = {}
@@ -225,9 +228,6 @@ def idle_agent_memory(server, instances, out_dir, settle_s=2.0, samples=5):
     finally:
         call(server, "StopTrainingJob", {"TrainingJobName": name})
         wait_status(server, name, ("Stopped", "Completed", "Failed"), 0.1, timeout_s=60)
-        pids_now = agent_pids(server, name)
-        by_file = rss_by_mapping(pids_now[0]) if pids_now else {}
-        own_ns = [own_namespaces(pid) for pid in pids_now]
     pids = sorted({pid for snap in per_sample for pid in snap})
     worst = {}
     for key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem", "Pss", "Threads"):
