@@ -298,6 +298,8 @@ def main():
     ap.add_argument("--goal-p50-ms", type=float, default=100.0)
     ap.add_argument("--goal-agent-mb", type=float, default=10.0)
     ap.add_argument("--cleanup", metavar="STATE_DIR", help="kill a crashed run's server and agents, then exit")
+    ap.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                    help="one more argument for `trainyard server` (repeatable), e.g. --server-arg=--no-collective-check")
     args = ap.parse_args()
 
     if args.cleanup:
@@ -306,7 +308,7 @@ def main():
     state_dir = args.state_dir or tempfile.mkdtemp(prefix="trainyard-bench-start-")
     os.makedirs(state_dir, exist_ok=True)
     out_dir = os.path.join(state_dir, "output")
-    server = harness.Server(state_dir=state_dir, extra_args=["--image", f"hello={HELLO}"])
+    server = harness.Server(state_dir=state_dir, extra_args=["--image", f"hello={HELLO}"] + args.server_arg)
     # The harness puts "--grace-period 2" first; the server also needs the image mapping.
 
     def on_signal(signum, _frame):
@@ -319,7 +321,7 @@ def main():
                "kernel": platform.release(), "cpus": os.cpu_count(),
                "euid": os.geteuid(), "namespaces": os.geteuid() == 0,
                "jobs_per_count": args.jobs, "quiesce": not args.no_quiesce, "warmup_per_count": args.warmup, "poll_s": args.poll,
-               "ld_preload": os.environ.get("LD_PRELOAD", ""),
+               "ld_preload": os.environ.get("LD_PRELOAD", ""), "server_args": args.server_arg,
                "loadavg_before": loadavg(), "runs": {}, "idle_agent": {}}
     try:
         server.start()
@@ -384,7 +386,8 @@ def report(r, args):
           f"{'yes' if seen and all(seen) else 'no'}), "
           f"{r['jobs_per_count']} measured jobs per row after {r['warmup_per_count']} warm-up jobs, "
           f"{'each created once the previous job was Completed and its agents had exited' if r['quiesce'] else 'each created as soon as the previous job was Completed'}, "
-          f"load average before {' '.join(r['loadavg_before'])}, after {' '.join(r.get('loadavg_after', ['?']))}.\n")
+          f"load average before {' '.join(r['loadavg_before'])}, after {' '.join(r.get('loadavg_after', ['?']))}"
+          f"{', server arguments ' + ' '.join(r['server_args']) if r.get('server_args') else ''}.\n")
     print("Start latency = last instance's `[trainyard] started` line − CreationTime.\n")
     if r.get("ld_preload"):
         print(f"**LD_PRELOAD={r['ld_preload']}** (a what-if run, not the code as built).\n")
