@@ -1,7 +1,9 @@
 #include "agent/collective_check_child.h"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string_view>
@@ -108,6 +110,10 @@ Result<CollectiveResult> RunCollectiveCheckInChild(const std::string& executable
 }
 
 int CollectiveCheckChildMain(const HttpRendezvousClientOptions& server, const std::string& options_json) {
+  // The check dies with its agent (killed, say, as a faulty instance)
+  // rather than wait out its timeouts alone.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) return 2;  // the agent was gone before that took effect
   Json parsed = Json::parse(options_json, nullptr, /*allow_exceptions=*/false);
   Result<CollectiveCheckOptions> options = CollectiveCheckOptionsFromJson(parsed);
   if (!options.ok()) {

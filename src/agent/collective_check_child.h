@@ -40,7 +40,8 @@ Result<CollectiveResult> RunCollectiveCheckInChild(const std::string& executable
                                                    const HttpRendezvousClientOptions& server,
                                                    const CollectiveCheckOptions& options);
 
-// Child side: the body of `collective-check`; returns the exit status.
+// Child side: the body of `collective-check`; returns the exit status. The
+// child is killed when its parent (the agent) dies.
 int CollectiveCheckChildMain(const HttpRendezvousClientOptions& server, const std::string& options_json);
 
 }  // namespace trainyard

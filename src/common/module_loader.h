@@ -1,7 +1,8 @@
 // Modules: shared objects of trainyard's own, loaded at run time, so that a
 // process maps a heavy library (libcurl and its TLS and Kerberos stack,
 // libarchive, Gloo) only once it needs what that library does. The agent is
-// the user: an idle instance agent then costs a few MB instead of 16.
+// the user: an idle instance agent maps 7 shared libraries instead of 52
+// (about 9.7 MiB resident instead of 16.4).
 //
 // A module lives next to the executable that loads it (the build directory,
 // or wherever the binaries were copied together) and exports one entry point,

@@ -15,8 +15,9 @@ std::string ExecutableDir() {
   return ec ? std::string(".") : exe.parent_path().string();
 }
 
-// Loaded modules by path: dlopen's own handles, kept for the process's life.
-std::mutex& LoadedMutex() {
+// One load at a time: dlopen returns the handle it already has for a module
+// loaded before, and the messages of concurrent failures do not mix.
+std::mutex& LoadMutex() {
   static std::mutex mu;
   return mu;
 }
@@ -25,7 +26,7 @@ std::mutex& LoadedMutex() {
 
 Result<const ModuleHeader*> LoadModuleHeader(const std::string& file, const std::string& entry, size_t size) {
   const std::string path = ExecutableDir() + "/" + file;
-  std::lock_guard lock(LoadedMutex());
+  std::lock_guard lock(LoadMutex());
   if (access(path.c_str(), F_OK) != 0) {
     return MakeError(ErrorCode::kNotFound, "module " + path + " is missing (it is built and kept beside " +
                                                "the executable)");
