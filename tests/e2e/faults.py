@@ -136,10 +136,14 @@ def instance(execution, host):
     raise AssertionError(f"no instance {host}")
 
 
-def ddp_request(job_request, name, checkpoint_uri, steps, every, instance_type="ml.m5.xlarge"):
+def ddp_request(job_request, name, checkpoint_uri, steps, every, instance_type="ml.m5.xlarge", step_delay_ms=0):
+    """A two-instance pytorch-ddp job. step_delay_ms (a sleep after each step) makes a run last
+    longer without changing its weights."""
+    hyperparameters = {"steps": str(steps), "checkpoint-every": str(every), "batch-size": "64", "lr": "0.05"}
+    if step_delay_ms:
+        hyperparameters["step-delay-ms"] = str(step_delay_ms)
     request = job_request(name, AlgorithmSpecification={"TrainingImage": "pytorch-ddp", "TrainingInputMode": "File"},
-                          HyperParameters={"steps": str(steps), "checkpoint-every": str(every),
-                                           "batch-size": "64", "lr": "0.05"},
+                          HyperParameters=hyperparameters,
                           ResourceConfig={"InstanceType": instance_type, "InstanceCount": 2, "VolumeSizeInGB": 1})
     if checkpoint_uri:
         request["CheckpointConfig"] = {"S3Uri": checkpoint_uri, "LocalPath": "/opt/ml/checkpoints"}

@@ -84,10 +84,15 @@ class RecoveryTest(unittest.TestCase):
         self.assertEqual(len(digests), 1, digests)
         return digests.pop()
 
-    def start_job(self, server, name):
+    def start_job(self, server, name, step_delay_ms=4):
+        """Starts a job and waits until its second checkpoint is durable. The steps are slowed down
+        (the weights do not change): unslowed, the 1300 steps after that checkpoint can take under
+        3 s on a quiet machine and end before a fault is injected and noticed (a cut link takes
+        2.5 s), so the job would complete, or be lost while uploading, instead of restarting."""
         checkpoints = os.path.join(self.scratch, f"ckpt-{name}-{self.run_id}")
         sm = server.boto3()
-        sm.create_training_job(**ddp_request(job_request, name, "file://" + checkpoints, STEPS, EVERY))
+        sm.create_training_job(**ddp_request(job_request, name, "file://" + checkpoints, STEPS, EVERY,
+                                             step_delay_ms=step_delay_ms))
         wait_for(lambda: checkpoint_steps(checkpoints) and checkpoint_steps(checkpoints)[-1] >= 2 * EVERY, 300,
                  "a durable sync point with a second checkpoint")
         status = sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
