@@ -81,6 +81,18 @@ class JobRunTest : public ::testing::Test {
 
   TrainingJob Job() { return store_->GetJob("job-1").value(); }
   bool JobIs(SecondaryStatus s) { return Job().state.secondary == s; }
+  // Restart record `i`, once the run has written it (the status's restart
+  // count is stored a moment before the record).
+  Json RestartRecord(size_t i) {
+    Json record;
+    EXPECT_TRUE(WaitFor([&] {
+      const Json restarts = Job().details.value("restarts", Json::array());
+      if (!restarts.is_array() || restarts.size() <= i) return false;
+      record = restarts[i];
+      return true;
+    })) << "no restart record " << i;
+    return record;
+  }
 
   AgentCommand Report(const std::string& host, AgentPhase phase, std::optional<int> exit = std::nullopt,
                       std::vector<LogLine> logs = {}, std::string failure = "") {
@@ -298,7 +310,7 @@ TEST_F(JobRunTest, AKilledProcessAndItsPeersExitAreOneRestartInPlace) {
   EXPECT_EQ(c.action, AgentAction::kRestart) << "the reply to the fault already restarts it";
   ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
   EXPECT_EQ(backend_.Launches("algo-2"), 1) << "restarted in place, not replaced";
-  const Json record = Job().details["restarts"][0];
+  const Json record = RestartRecord(0);
   EXPECT_EQ(record["Host"], "algo-2");
   EXPECT_EQ(record["Related"], Json::array({"algo-1"}));
   EXPECT_NE(record["Cause"].get<std::string>().find("killed by SIGKILL"), std::string::npos);
@@ -339,7 +351,7 @@ TEST_F(JobRunTest, TheCollectiveCheckReplacesTheInstanceItPointsAt) {
   r.collective = ToJson(bad);
   Send("algo-2", r);
   ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
-  const Json record = Job().details["restarts"][0];
+  const Json record = RestartRecord(0);
   EXPECT_EQ(record["Kind"], "CollectiveCheckFailed");
   EXPECT_EQ(record["Replaced"], Json::array({"algo-2"}));
   EXPECT_EQ(Job().state.status, TrainingJobStatus::kInProgress) << "not a ClientError";
@@ -405,7 +417,7 @@ TEST_F(JobRunTest, ATrainingJobWithoutOutputForTheHangTimeoutIsRestartedInPlace)
   clock_.AdvanceMs(2'000);
   Report("algo-1", AgentPhase::kTraining);
   ASSERT_TRUE(WaitFor([&] { return Job().state.restart_count == 1; }));
-  const Json record = Job().details["restarts"][0];
+  const Json record = RestartRecord(0);
   EXPECT_EQ(record["Kind"], "Hang");
   EXPECT_EQ(record["Replaced"], Json::array());
   EXPECT_NE(record["Cause"].get<std::string>().find("the job made no progress: no log line or metric for 6"),
