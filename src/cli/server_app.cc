@@ -11,6 +11,7 @@
 #include "backend/ip_network_control.h"
 #include "backend/local_backend.h"
 #include "common/clock.h"
+#include "common/current_executable.h"
 #include "common/ids.h"
 #include "controller/execution_view.h"
 #include "controller/job_controller.h"
@@ -76,9 +77,8 @@ Result<std::unique_ptr<HttpServer>> BridgeListener(const ServerConfig& config, c
 }  // namespace
 
 std::string CurrentExecutable() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "trainyard" : self.string();
+  std::string self = CurrentExecutablePath();
+  return self.empty() ? "trainyard" : self;
 }
 
 std::string DefaultAgentBinary() {

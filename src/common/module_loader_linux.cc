@@ -6,13 +6,14 @@
 #include <filesystem>
 #include <mutex>
 
+#include "common/current_executable.h"
+
 namespace trainyard {
 namespace {
 
 std::string ExecutableDir() {
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : exe.parent_path().string();
+  std::string self = CurrentExecutablePath();
+  return self.empty() ? std::string(".") : std::filesystem::path(self).parent_path().string();
 }
 
 // One load at a time: dlopen returns the handle it already has for a module
