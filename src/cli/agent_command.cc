@@ -3,7 +3,6 @@
 // where other users could read it).
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <thread>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "agent/http_agent_transport.h"
 #include "agent/node_instance_health.h"
 #include "cli/commands.h"
+#include "common/current_executable.h"
 #include "common/log.h"
 
 namespace trainyard::cli {
@@ -26,9 +26,8 @@ struct AgentFlags {
 
 // This program, started again for the collective check.
 std::string SelfExecutable() {
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/proc/self/exe") : self.string();
+  std::string self = CurrentExecutablePath();
+  return self.empty() ? std::string("/proc/self/exe") : self;
 }
 
 std::vector<std::string> CurrentEnvironment() {
@@ -38,12 +37,9 @@ std::vector<std::string> CurrentEnvironment() {
 }
 
 int RunAgent(const AgentFlags& flags) {
-  const char* token_variable = std::getenv("TRAINYARD_AGENT_TOKEN");
-  if (!token_variable || !*token_variable) {
-    std::fprintf(stderr, "trainyard agent: TRAINYARD_AGENT_TOKEN is not set\n");
-    return 2;
-  }
-  const std::string token = token_variable;
+  std::optional<std::string> agent_token = AgentTokenFromEnvironment("trainyard agent");
+  if (!agent_token) return 2;
+  const std::string token = *agent_token;
   Result<std::unique_ptr<HttpAgentTransport>> transport =
       HttpAgentTransport::Create({.server_url = flags.server, .job_name = flags.job, .host = flags.host,
                                   .token = token});
@@ -77,6 +73,13 @@ int RunAgent(const AgentFlags& flags) {
 }
 
 }  // namespace
+
+std::optional<std::string> AgentTokenFromEnvironment(const char* command) {
+  const char* token = std::getenv("TRAINYARD_AGENT_TOKEN");
+  if (token && *token) return std::string(token);
+  std::fprintf(stderr, "%s: TRAINYARD_AGENT_TOKEN is not set\n", command);
+  return std::nullopt;
+}
 
 void AddAgentCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<AgentFlags>();

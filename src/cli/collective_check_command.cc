@@ -1,9 +1,8 @@
 // `trainyard-agent collective-check`: one instance's collective check, run
 // by its agent in a child process (agent/collective_check_child.h). Hidden:
 // not for people. The job's token comes in TRAINYARD_AGENT_TOKEN.
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "agent/collective_check_child.h"
 #include "cli/commands.h"
@@ -16,13 +15,10 @@ struct CollectiveCheckFlags {
 };
 
 int RunCollectiveCheck(const CollectiveCheckFlags& flags) {
-  const char* token = std::getenv("TRAINYARD_AGENT_TOKEN");
-  if (!token || !*token) {
-    std::fprintf(stderr, "collective-check: TRAINYARD_AGENT_TOKEN is not set\n");
-    return 2;
-  }
+  std::optional<std::string> token = AgentTokenFromEnvironment("collective-check");
+  if (!token) return 2;
   return CollectiveCheckChildMain(
-      {.server_url = flags.server, .job_name = flags.job, .host = flags.host, .token = token}, flags.options);
+      {.server_url = flags.server, .job_name = flags.job, .host = flags.host, .token = *token}, flags.options);
 }
 
 }  // namespace

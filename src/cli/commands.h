@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 namespace trainyard::cli {
@@ -24,5 +25,10 @@ void AddRunCommand(CLI::App& app, int* exit_code);
 void AddCheckpointsCommand(CLI::App& app, ClientFlags& flags, int* exit_code);
 void AddAgentCommand(CLI::App& app, int* exit_code);
 void AddCollectiveCheckCommand(CLI::App& app, int* exit_code);  // the agent's child
+
+// The job's token from TRAINYARD_AGENT_TOKEN (how a backend hands it to an
+// agent, and an agent to its collective check: never on a command line);
+// nullopt, said on stderr as `command`'s complaint, when it is unset.
+std::optional<std::string> AgentTokenFromEnvironment(const char* command);
 
 }  // namespace trainyard::cli
