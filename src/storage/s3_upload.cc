@@ -48,9 +48,8 @@ Status ReadAt(int fd, int64_t offset, int64_t length, std::string* buffer) {
   return Ok();
 }
 
-std::string ContentMd5Header(std::string_view bytes) {
-  return "Content-MD5: " + Base64Encode(Md5Digest(bytes));
-}
+// From a raw (16-byte) MD5 digest.
+std::string ContentMd5Header(std::string_view md5) { return "Content-MD5: " + Base64Encode(md5); }
 
 // The raw MD5 of the first `size` bytes of `fd`, read in 1 MiB chunks.
 Result<std::string> Md5OfFile(int fd, int64_t size) {
@@ -96,7 +95,7 @@ Status PutStreamed(S3Requester& s3, const std::string& key, const std::string& u
   S3Call call;
   call.method = "PUT";
   call.key = key;
-  call.headers = {"Content-MD5: " + Base64Encode(md5), kContentType};
+  call.headers = {ContentMd5Header(md5), kContentType};
   call.body_source = &body;
   Result<HttpResponse> sent = s3.Send(call, uri);
   if (!sent.ok()) return sent.error();
@@ -139,7 +138,7 @@ Status MultipartUpload::SendParts(int fd, int64_t size, int64_t part_size) {
     call.method = "PUT";
     call.key = key_;
     call.query = {{"partNumber", std::to_string(index + 1)}, {"uploadId", upload_id_}};
-    call.headers = {ContentMd5Header(buffer)};
+    call.headers = {ContentMd5Header(Md5Digest(buffer))};
     call.body = buffer;
     Result<HttpResponse> sent = s3_.Send(call, uri_);
     if (!sent.ok()) return sent.error().WithContext(context);
