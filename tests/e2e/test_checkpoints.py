@@ -80,10 +80,13 @@ def s3_store(name, run_id, scratch):
                   "--s3-credentials-file", credentials], env, (client, server["bucket"], prefix), quirks)
 
 
-def ddp_request(name, checkpoint_uri=None, steps=STEPS):
+def ddp_request(name, checkpoint_uri=None, steps=STEPS, step_delay_ms=0):
+    """step_delay_ms (a sleep after each step) makes a run last longer without changing its weights."""
+    hyperparameters = {"steps": str(steps), "checkpoint-every": str(EVERY), "batch-size": "64", "lr": "0.05"}
+    if step_delay_ms:
+        hyperparameters["step-delay-ms"] = str(step_delay_ms)
     request = job_request(name, AlgorithmSpecification={"TrainingImage": "pytorch-ddp", "TrainingInputMode": "File"},
-                          HyperParameters={"steps": str(steps), "checkpoint-every": str(EVERY),
-                                           "batch-size": "64", "lr": "0.05"},
+                          HyperParameters=hyperparameters,
                           ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 2,
                                           "VolumeSizeInGB": 1})
     if checkpoint_uri:
@@ -143,8 +146,10 @@ class CheckpointTest(unittest.TestCase):
         server = self.start_server(store)
         sm = server.boto3()
 
-        # A run stopped after its second checkpoint is durable.
-        sm.create_training_job(**ddp_request("ddp-first", store.uri))
+        # A run stopped after its second checkpoint is durable. Its steps are slowed (same
+        # weights): unslowed, on a quiet machine it could complete before the test sees that
+        # checkpoint and stops it.
+        sm.create_training_job(**ddp_request("ddp-first", store.uri, step_delay_ms=3))
         deadline = time.monotonic() + 300
         while True:
             names = [f for p in self.points(store) for f in self.read_files_if_retained(store, p["Id"])]
